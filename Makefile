@@ -1,0 +1,51 @@
+# Two commands set everything up: `make run` serves the demo, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+RUN_ENV := DEBUG=1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check-python venv migrate seed worker clean bench
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || \
+	  { echo "Python 3.12 or newer is needed (Django 6.1); '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." \
+	         "Install 3.12+ or run: make PYTHON=python3.12 ..."; exit 1; }
+
+$(STAMP): pyproject.toml | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+# Seeds a small demo only when the database holds no practitioners yet.
+seed: migrate
+	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty
+
+run: seed
+	@echo "Serving http://$(HOST):$(PORT)/ (demo accounts: see README). Ctrl-C stops."
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: migrate
+	$(RUN_ENV) $(PY) manage.py db_worker
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

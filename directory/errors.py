@@ -1,0 +1,36 @@
+"""Domain errors: services raise these, views and the API turn them into messages."""
+
+
+class DomainError(Exception):
+    """A business rule refused the action; ``message`` is safe to show to the user."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class TransitionNotAllowed(DomainError):
+    code = "transition_not_allowed"
+    status = 409
+
+
+class StaleState(DomainError):
+    """Someone else changed the object between our read and our write."""
+
+    code = "conflict"
+    status = 409
+
+
+class NotPermitted(DomainError):
+    code = "permission_denied"
+    status = 403
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429

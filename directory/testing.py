@@ -1,0 +1,18 @@
+"""Pytest plugin loaded before Django's settings (``-p directory.testing``).
+
+It gives the test run the environment a developer would otherwise export: a throw-away
+secret, plain HTTP, unhashed static files, and tasks run in-process the moment they are
+enqueued (enqueueing still waits for the transaction to commit). Anything already set in
+the environment — DATABASE_URL and REDIS_URL in CI — wins.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-run-0123456789abcdef")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("TASKS_BACKEND", "immediate")
+os.environ.setdefault(
+    "EVIDENCE_ROOT", os.path.join(tempfile.gettempdir(), f"directory-test-evidence-{os.getpid()}")
+)

@@ -1,0 +1,25 @@
+import factory
+from django.contrib.auth.models import Group
+
+from directory.models import User
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    display_name = factory.Faker("first_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """UserFactory(roles=["Moderators"]) puts the user in those staff groups."""
+        if extracted:
+            self.is_staff = True
+            self.groups.add(*[Group.objects.get(name=name) for name in extracted])
+        if create:
+            self.save()

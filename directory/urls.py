@@ -1,0 +1,14 @@
+"""Root URLs. Public paths are part of the product contract (SPEC.md)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from directory import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("practitioners/", include("practitioners.urls")),
+    path("admin/", admin.site.urls),
+]

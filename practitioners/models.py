@@ -1,0 +1,365 @@
+"""Practitioners, where they work, what they offer, and the attestations that verify them."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from practitioners.npi import validate_npi
+
+
+class Procedure(models.Model):
+    """A treatment patients review (a table so staff can add more)."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profession(models.TextChoices):
+    PHYSICIAN = "physician", "Physician"
+    NURSE_PRACTITIONER = "nurse_practitioner", "Nurse practitioner"
+    PHYSICIAN_ASSISTANT = "physician_assistant", "Physician assistant"
+    REGISTERED_NURSE = "registered_nurse", "Registered nurse"
+    ESTHETICIAN = "esthetician", "Esthetician"
+    OTHER = "other", "Other"
+
+
+class Clinic(models.Model):
+    """A place where practitioners treat patients, with its address and coordinates."""
+
+    name = models.CharField(max_length=120)
+    address_line = models.CharField(max_length=200)
+    city = models.CharField(max_length=80)
+    region = models.CharField(max_length=80, blank=True, help_text="State, county or province.")
+    postal_code = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166 code.")
+    latitude = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    email_domain = models.CharField(
+        max_length=120, blank=True, help_text="Staff e-mail domain, used to spot tied reviewers."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90), name="clinic_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+                name="clinic_longitude_range",
+            ),
+        ]
+        indexes = [
+            # The bounding-box prefilter of a radius search reads this index.
+            models.Index(fields=["latitude", "longitude"], name="clinic_lat_lng_idx"),
+            models.Index(fields=["city"], name="clinic_city_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.city}"
+
+
+class Practitioner(models.Model):
+    """A public profile of someone who performs skin treatments.
+
+    ``is_verified`` is the Verified badge, written only by ``badges.refresh_badge`` from
+    the attestations; it is a column so that search can filter on it through an index.
+    """
+
+    first_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60)
+    slug = models.SlugField(max_length=140, unique=True)
+    profession = models.CharField(max_length=32, choices=Profession.choices)
+    npi = models.CharField(
+        "NPI",
+        max_length=10,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_npi],
+        help_text="US National Provider Identifier, 10 digits with a valid check digit.",
+    )
+    bio = models.TextField(blank=True, max_length=4000)
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="practitioners"
+    )
+    procedures = models.ManyToManyField(Procedure, related_name="practitioners", blank=True)
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="practitioner_profile",
+        help_text="The account that claimed this profile (set when staff approve a claim).",
+    )
+    is_verified = models.BooleanField(default=False, editable=False)
+    verified_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(npi__isnull=True) | Q(npi__regex=r"^[0-9]{10}$"),
+                name="practitioner_npi_ten_digits",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_verified"], name="practitioner_verified_idx"),
+            models.Index(fields=["profession"], name="practitioner_profession_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("practitioners:detail", kwargs={"slug": self.slug})
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ProfileClaim(models.Model):
+    """A user's request to own a practitioner profile; staff approve it."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile_claims"
+    )
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default="pending")
+    message = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = {
+        ClaimStatus.PENDING: frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED}),
+    }
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practitioner", "user"],
+                condition=Q(status="pending"),
+                name="claim_one_pending_per_user_and_profile",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim of {self.practitioner} by {self.user}"
+
+
+class AttestationKind(models.TextChoices):
+    LICENSE = "license", "Licence"
+    BOARD_CERTIFICATION = "board_certification", "Board certification"
+    MALPRACTICE_INSURANCE = "malpractice_insurance", "Malpractice insurance"
+    DEVICE_TRAINING = "device_training", "Device training"
+    STERILIZATION = "sterilization", "Sterilization attestation"
+
+
+class AttestationStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class Standing(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    SUSPENDED = "suspended", "Suspended"
+    REVOKED = "revoked", "Revoked"
+
+
+class VerificationMethod(models.TextChoices):
+    REGISTRY = "registry", "Licence registry"
+    DOCUMENTS = "documents", "Documents reviewed by staff"
+
+
+class Attestation(models.Model):
+    """A claim a practitioner makes about themselves that staff or a registry verify.
+
+    Credentials (a licence, board certification, insurance, device training) and the
+    sterilization attestation share one life cycle, one queue and one audit trail; the
+    licence-only fields are empty for other kinds. ``expires_on`` is the date after which
+    the attestation lapses: a licence's own expiry, or 12 months after verification for a
+    sterilization attestation. ``next_check_due`` carries FHIR VerificationResult's
+    "next scheduled validation".
+    """
+
+    Kind = AttestationKind
+    Status = AttestationStatus
+
+    TRANSITIONS = {
+        AttestationStatus.PENDING: frozenset(
+            {AttestationStatus.VERIFIED, AttestationStatus.REJECTED}
+        ),
+        AttestationStatus.VERIFIED: frozenset(
+            {AttestationStatus.EXPIRED, AttestationStatus.REVOKED}
+        ),
+    }
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="attestations"
+    )
+    kind = models.CharField(max_length=32, choices=AttestationKind.choices)
+    status = models.CharField(
+        max_length=16, choices=AttestationStatus.choices, default=AttestationStatus.PENDING
+    )
+    # Credential details (a licence needs number and authority).
+    number = models.CharField(max_length=64, blank=True)
+    issuing_authority = models.CharField(
+        max_length=120, blank=True, help_text="Jurisdiction or board that issued it."
+    )
+    license_type = models.CharField(max_length=80, blank=True)
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    standing = models.CharField(max_length=16, choices=Standing.choices, blank=True)
+    # Sterilization only.
+    last_spore_test_on = models.DateField(
+        null=True, blank=True, help_text="Date of the last passed biological indicator test."
+    )
+    # How it was checked (FHIR VerificationResult: primary source, validation date, next).
+    verification_method = models.CharField(
+        max_length=16, choices=VerificationMethod.choices, blank=True
+    )
+    verification_source = models.CharField(max_length=160, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    next_check_due = models.DateField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, help_text="Why it was rejected or revoked.")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    # Reminders already sent, so the daily expiry job never sends one twice.
+    expiry_warning_sent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        permissions = [("verify_attestation", "Can verify, reject and revoke attestations")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="license") | (~Q(number="") & ~Q(issuing_authority="")),
+                name="attestation_license_has_number_and_authority",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(expires_on__gte=models.F("issued_on")),
+                name="attestation_expires_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified") | Q(verified_at__isnull=False),
+                name="attestation_verified_has_date",
+            ),
+            # One live licence per number per authority: nobody else can hold it.
+            models.UniqueConstraint(
+                fields=["issuing_authority", "number"],
+                condition=Q(kind="license", status__in=["pending", "verified"]),
+                name="attestation_one_live_license_per_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="attestation_queue_idx"),
+            models.Index(fields=["practitioner", "kind", "status"], name="attestation_owner_idx"),
+            models.Index(fields=["status", "expires_on"], name="attestation_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        if self.number:
+            label += f" {self.number}"
+        return f"{label} — {self.practitioner}"
+
+    def is_current(self, today: date) -> bool:
+        """Verified and not past its expiry date (the expiry date itself still counts)."""
+        return self.status == AttestationStatus.VERIFIED and (
+            self.expires_on is None or self.expires_on >= today
+        )
+
+
+class SterilizationItem(models.TextChoices):
+    SINGLE_USE_CARTRIDGES = (
+        "single_use_cartridges",
+        "Sterile single-use needle cartridges, never reused",
+    )
+    AUTOCLAVE = "autoclave", "Reusable instruments steam-sterilized (autoclave)"
+    SPORE_TESTING = "spore_testing", "Biological indicator (spore) tests"
+    SKIN_ANTISEPSIS = "skin_antisepsis", "Skin antisepsis before treatment"
+    SHARPS_DISPOSAL = "sharps_disposal", "Sharps disposal"
+    HAND_HYGIENE = "hand_hygiene", "Hand hygiene"
+
+
+class SterilizationAnswer(models.Model):
+    """One item of a sterilization attestation, answered."""
+
+    attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="items")
+    item = models.CharField(max_length=32, choices=SterilizationItem.choices)
+    complies = models.BooleanField()
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["attestation", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["attestation", "item"], name="sterilization_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()}: {'yes' if self.complies else 'no'}"
+
+
+def evidence_storage():
+    from django.core.files.storage import storages
+
+    return storages["evidence"]
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # The stored name never reuses the uploaded one: it may carry anything.
+    return f"{instance.attestation.practitioner_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Evidence(models.Model):
+    """A document backing an attestation. Stored outside the public media path."""
+
+    attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(storage=evidence_storage, upload_to=evidence_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["application/pdf", "image/jpeg", "image/png"]),
+                name="evidence_allowed_types",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
