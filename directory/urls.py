@@ -8,6 +8,7 @@ from directory import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("moderation-policy/", views.moderation_policy, name="moderation_policy"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("practitioners/", include("practitioners.urls")),
     path("admin/", admin.site.urls),

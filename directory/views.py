@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from practitioners.models import Procedure
+from reviews.policy import policy_reasons
 
 
 @require_safe
@@ -26,3 +27,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def moderation_policy(request: HttpRequest) -> HttpResponse:
+    return render(request, "reviews/policy.html", {"reasons": policy_reasons()})

@@ -37,3 +37,12 @@ def test_pages_carry_a_strict_content_security_policy(client):
     policy = client.get("/")["Content-Security-Policy"]
     assert "default-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_the_moderation_policy_lists_every_reason_code(client):
+    from reviews.policy import PolicyReason
+
+    body = client.get("/moderation-policy/").content.decode()
+    for reason in PolicyReason:
+        assert f"<code>{reason.value}</code>" in body
+    assert "never remove a review because it is negative" in body
