@@ -7,7 +7,7 @@ e-mail on commit.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +42,30 @@ REVIEW_FIELDS = (
 )
 COMPLICATION_FIELDS = ("type", "severity", "onset_days", "treatment_needed", "outcome")
 PUBLIC_STATUSES = frozenset({ReviewStatus.PUBLISHED})
+# A review describes a treatment that happened, recently enough to be useful to patients.
+MAX_TREATMENT_AGE_YEARS = 5
+
+
+def earliest_treatment_date(today: date | None = None) -> date:
+    """The first day of the oldest treatment month a review (or invitation) may describe."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - MAX_TREATMENT_AGE_YEARS, day=1)
+    except ValueError:  # pragma: no cover — day=1 always exists
+        return date(today.year - MAX_TREATMENT_AGE_YEARS, today.month, 1)
+
+
+def treatment_date_problem(value: date, today: date | None = None) -> str | None:
+    """Why a treatment date (or month) cannot be reviewed, or ``None`` when it can."""
+    today = today or timezone.localdate()
+    if value > today:
+        return "The treatment date cannot be in the future."
+    if value < earliest_treatment_date(today):
+        return (
+            f"Treatments more than {MAX_TREATMENT_AGE_YEARS} years ago cannot be reviewed: "
+            "practices change, and older experiences would mislead other patients."
+        )
+    return None
 
 
 def daily_limit() -> int:
