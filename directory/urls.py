@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from directory import views
+from directory.security import ThrottledLoginView
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("moderation-policy/", views.moderation_policy, name="moderation_policy"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("practitioners/", include("practitioners.urls")),
     path("admin/", admin.site.urls),

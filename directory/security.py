@@ -1,0 +1,127 @@
+"""Sign-in throttling: a few wrong passwords per account, and per address, then a pause.
+
+Failures are counted in the cache with atomic operations (``add`` creates the counter with
+its window, ``incr`` counts), so the limit holds across every server process when the
+cache is Redis. The window is fixed: it starts at the first failure and ends
+``LOGIN_THROTTLE_WINDOW`` seconds later. A correct password clears the account's count
+but not the address's, so one person cannot unlock an address used to guess at many
+accounts. If the cache is unavailable the counters read as zero and sign-in stays open
+(see ``directory.cache``): Argon2 still makes each guess slow.
+"""
+
+import hashlib
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+DEFAULT_WINDOW_SECONDS = 15 * 60
+DEFAULT_FAILURES_PER_ACCOUNT = 5
+DEFAULT_FAILURES_PER_ADDRESS = 30
+
+
+def window_seconds() -> int:
+    return getattr(settings, "LOGIN_THROTTLE_WINDOW", DEFAULT_WINDOW_SECONDS)
+
+
+def failures_per_account() -> int:
+    return getattr(settings, "LOGIN_FAILURES_PER_ACCOUNT", DEFAULT_FAILURES_PER_ACCOUNT)
+
+
+def failures_per_address() -> int:
+    return getattr(settings, "LOGIN_FAILURES_PER_ADDRESS", DEFAULT_FAILURES_PER_ADDRESS)
+
+
+def _digest(value: str) -> str:
+    # Keys hold a hash, never an e-mail address, so the cache holds nothing personal.
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def account_key(email: str) -> str:
+    return f"login-fail:account:{_digest(email.strip().lower())}"
+
+
+def address_key(ip: str) -> str:
+    return f"login-fail:address:{_digest(ip)}"
+
+
+def client_address(request: HttpRequest) -> str:
+    """The peer address; behind a proxy, the proxy must set REMOTE_ADDR (gunicorn does)."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def failure_count(key: str) -> int:
+    return int(cache.get(key) or 0)
+
+
+def count_failure(key: str) -> int:
+    """Add one failure to ``key`` atomically; the window starts with the first failure."""
+    cache.add(key, 0, timeout=window_seconds())
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The counter expired between add and incr: this failure opens a new window.
+        cache.add(key, 1, timeout=window_seconds())
+        return 1
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form that refuses to check a password once too many were wrong."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled_account": (
+            "Too many wrong passwords for this account. For your safety, sign-in is paused "
+            "for %(minutes)d minutes. You can reset your password meanwhile."
+        ),
+        "throttled_address": (
+            "Too many failed sign-ins from your network. Please wait %(minutes)d minutes "
+            "before trying again."
+        ),
+    }
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        keys = [address_key(client_address(self.request))] if self.request else []
+        if username:
+            keys.insert(0, account_key(username))
+            if failure_count(account_key(username)) >= failures_per_account():
+                self._refuse("throttled_account")
+        if self.request and failure_count(keys[-1]) >= failures_per_address():
+            self._refuse("throttled_address")
+        try:
+            # Raises only when a complete e-mail and password pair was checked and refused.
+            cleaned = super().clean()
+        except forms.ValidationError:
+            for key in keys:
+                count_failure(key)
+            raise
+        if username:
+            cache.delete(account_key(username))
+        return cleaned
+
+    def _refuse(self, code: str) -> None:
+        self.throttled = True
+        raise forms.ValidationError(
+            self.error_messages[code],
+            code=code,
+            params={"minutes": max(1, window_seconds() // 60)},
+        )
+
+
+class ThrottledLoginView(LoginView):
+    """The sign-in page; answers 429 while sign-in is paused for the account or address."""
+
+    form_class = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+            response["Retry-After"] = str(window_seconds())
+        return response
