@@ -150,6 +150,10 @@ class ProfileClaim(models.Model):
     message = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True, help_text="Why it was rejected.")
 
     TRANSITIONS = {
         ClaimStatus.PENDING: frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED}),
