@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from directory.models import User
 
@@ -13,6 +14,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     display_name = factory.Faker("first_name")
+    # Accounts have confirmed their e-mail unless a test says otherwise (only verified
+    # accounts may submit reviews): UserFactory(email_verified_at=None) for one that has not.
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
