@@ -18,10 +18,18 @@ from django.utils import timezone
 from directory.errors import DomainError, NotPermitted, RateLimited
 from directory.models import User
 from directory.notifications import email_user
-from directory.workflow import transition
+from directory.workflow import record, transition
 from practitioners.models import Practitioner, Procedure
-from reviews.models import Complication, Review, ReviewInvitation, ReviewRevision, ReviewStatus
-from reviews.rules import screen_review
+from reviews.models import (
+    Complication,
+    PractitionerResponse,
+    ResponseStatus,
+    Review,
+    ReviewInvitation,
+    ReviewRevision,
+    ReviewStatus,
+)
+from reviews.rules import screen_response, screen_review
 from reviews.summaries import refresh_summary
 
 REVIEW_FIELDS = (
@@ -40,7 +48,19 @@ REVIEW_FIELDS = (
     "numbing",
     "needle_depth_mm",
 )
+# The treatment an invitation vouched for cannot be changed by editing the review.
+EDITABLE_AFTER_INVITATION = tuple(name for name in REVIEW_FIELDS if name != "treatment_month")
 COMPLICATION_FIELDS = ("type", "severity", "onset_days", "treatment_needed", "outcome")
+DUPLICATE_MESSAGE = (
+    "You have already reviewed this procedure with this practitioner for that month. "
+    "Edit your existing review instead."
+)
+# Plain-text limits the review form enforces (the model caps the body at 5000 characters).
+BODY_MIN_LENGTH = 50
+BODY_MAX_LENGTH = 5000
+TITLE_MIN_LENGTH = 5
+RESPONSE_MIN_LENGTH = 10
+RESPONSE_MAX_LENGTH = 3000
 PUBLIC_STATUSES = frozenset({ReviewStatus.PUBLISHED})
 # A review describes a treatment that happened, recently enough to be useful to patients.
 MAX_TREATMENT_AGE_YEARS = 5
@@ -109,6 +129,21 @@ def review_submit(
     """Create a pending review with its complications and screen it for moderation."""
     if practitioner.owner_id == author.pk:
         raise NotPermitted("You cannot review your own practice.")
+    if author.email_verified_at is None:
+        raise NotPermitted(
+            "Confirm your e-mail address before you submit a review: follow the link we "
+            "sent you, or ask for a new one.",
+            code="email_not_verified",
+        )
+    _check_treatment_month(fields)
+    if invitation is not None:
+        # Lock the invitation so two tabs cannot both spend the same one-time link.
+        invitation = ReviewInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.practitioner_id != practitioner.pk or invitation.used_at is not None:
+            raise DomainError(
+                "This invitation has already been used or is for another practitioner.",
+                code="invitation_used",
+            )
     _check_daily_limit(author)
     review = Review(
         author=author,
@@ -124,16 +159,25 @@ def review_submit(
         with transaction.atomic():
             review.save()
     except IntegrityError:
-        raise DomainError(
-            "You have already reviewed this procedure with this practitioner for that month. "
-            "Edit your existing review instead.",
-            code="duplicate_review",
-        ) from None
+        raise DomainError(DUPLICATE_MESSAGE, code="duplicate_review") from None
     _save_complications(review, complications)
     if invitation is not None:
-        ReviewInvitation.objects.filter(pk=invitation.pk).update(used_at=timezone.now())
+        used = ReviewInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if used != 1:
+            raise DomainError(
+                "This invitation has already been used to write a review.",
+                code="invitation_used",
+            )
     screen_review(review)
     return review
+
+
+def _check_treatment_month(fields: Mapping[str, Any]) -> None:
+    month = fields.get("treatment_month")
+    if isinstance(month, date) and (problem := treatment_date_problem(month)):
+        raise DomainError(problem, code="invalid_treatment_date")
 
 
 def _locked(review_id: int) -> Review:
@@ -171,6 +215,8 @@ def review_edit(
         raise NotPermitted("Only the author can edit a review.")
     if review.status in (ReviewStatus.WITHDRAWN, ReviewStatus.HIDDEN, ReviewStatus.REJECTED):
         raise DomainError("This review can no longer be edited.")
+    if fields.get("treatment_month") != review.treatment_month:
+        _check_treatment_month(fields)
     ReviewRevision.objects.create(review=review, snapshot=_snapshot(review))
     was_published = review.status == ReviewStatus.PUBLISHED
     if review.status != ReviewStatus.PENDING:
@@ -182,11 +228,21 @@ def review_edit(
             actor=author,
             changes={"submitted_at": timezone.now(), "published_at": None},
         )
-    for name in REVIEW_FIELDS:
-        if name in fields:
+    editable = REVIEW_FIELDS if review.invitation_id is None else EDITABLE_AFTER_INVITATION
+    changed = [name for name in editable if name in fields]
+    if review.invitation_id is None and "procedure" in fields:
+        # An invited review keeps the procedure the invitation vouched for.
+        review.procedure = fields["procedure"]
+        changed.append("procedure")
+    for name in changed:
+        if name != "procedure":
             setattr(review, name, fields[name])
     review.full_clean(validate_constraints=False)
-    review.save(update_fields=[name for name in REVIEW_FIELDS if name in fields])
+    try:
+        with transaction.atomic():
+            review.save(update_fields=changed)
+    except IntegrityError:
+        raise DomainError(DUPLICATE_MESSAGE, code="duplicate_review") from None
     _save_complications(review, complications)
     screen_review(review)
     if was_published:
@@ -326,3 +382,119 @@ def review_hide(*, review_id: int, moderator: User, reason: str, note: str = "")
         note=note,
     )
     return review
+
+
+def _locked_response(response_id: int) -> PractitionerResponse:
+    return (
+        PractitionerResponse.objects.select_for_update()
+        .select_related("author", "review", "review__practitioner")
+        .get(pk=response_id)
+    )
+
+
+@transaction.atomic
+def response_submit(*, review_id: int, author: User, body: str) -> PractitionerResponse:
+    """Submit (or revise) the practitioner's one public response to a published review.
+
+    A new or revised response waits for moderation; the screening rules run on every
+    version and each change is recorded.
+    """
+    review = Review.objects.select_related("practitioner").get(pk=review_id)
+    if review.practitioner.owner_id is None or review.practitioner.owner_id != author.pk:
+        raise NotPermitted("Only the practitioner who owns this profile can respond to it.")
+    if review.status != ReviewStatus.PUBLISHED:
+        raise DomainError("You can respond only to a published review.", code="not_published")
+    body = (body or "").strip()
+    if not RESPONSE_MIN_LENGTH <= len(body) <= RESPONSE_MAX_LENGTH:
+        raise DomainError(
+            f"A response is between {RESPONSE_MIN_LENGTH} and {RESPONSE_MAX_LENGTH} characters "
+            f"long; this one has {len(body)}.",
+            code="invalid_length",
+        )
+    existing = PractitionerResponse.objects.select_for_update().filter(review_id=review.pk).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                response = PractitionerResponse.objects.create(
+                    review=review, author=author, body=body
+                )
+        except IntegrityError:
+            raise DomainError(
+                "This review already has a response; reload the page to edit it.",
+                code="conflict",
+            ) from None
+        record(response, action="response.submitted", actor=author, to_status=response.status)
+    elif existing.status == ResponseStatus.PENDING:
+        response = existing
+        PractitionerResponse.objects.filter(pk=response.pk).update(body=body, author=author)
+        response.body, response.author = body, author
+        record(
+            response,
+            action="response.edited",
+            actor=author,
+            from_status=response.status,
+            to_status=response.status,
+        )
+    else:
+        response = existing
+        transition(
+            response,
+            to=ResponseStatus.PENDING,
+            table=PractitionerResponse.TRANSITIONS,
+            action="response.resubmitted",
+            actor=author,
+            changes={"body": body, "author": author, "published_at": None},
+        )
+    screen_response(response)
+    return response
+
+
+@transaction.atomic
+def response_publish(
+    *, response_id: int, moderator: User, reason: str = "meets_policy", note: str = ""
+) -> PractitionerResponse:
+    """Publish a pending practitioner response under its review."""
+    response = _locked_response(response_id)
+    transition(
+        response,
+        to=ResponseStatus.PUBLISHED,
+        table=PractitionerResponse.TRANSITIONS,
+        action="response.published",
+        actor=moderator,
+        reason=reason,
+        note=note,
+        changes={"published_at": timezone.now()},
+    )
+    email_user(
+        to=response.author.email,
+        subject="Your response is published",
+        template="reviews/email/response_published.txt",
+        context={"response": response, "review": response.review},
+    )
+    return response
+
+
+@transaction.atomic
+def response_reject(
+    *, response_id: int, moderator: User, reason: str, note: str = ""
+) -> PractitionerResponse:
+    """Refuse a pending practitioner response for breaking the policy; its author is told why."""
+    if not reason:
+        raise DomainError("A rejection needs a reason code from the moderation policy.")
+    response = _locked_response(response_id)
+    transition(
+        response,
+        to=ResponseStatus.REJECTED,
+        table=PractitionerResponse.TRANSITIONS,
+        action="response.rejected",
+        actor=moderator,
+        reason=reason,
+        note=note,
+    )
+    email_user(
+        to=response.author.email,
+        subject="Your response was not published",
+        template="reviews/email/response_rejected.txt",
+        context={"response": response, "review": response.review, "reason": reason, "note": note},
+    )
+    return response

@@ -62,7 +62,7 @@ def test_a_submitted_review_is_pending_with_its_complications(patient):
     assert review.status == "pending"
     assert review.has_severe_complication
     assert [c.type for c in review.complications.all()] == ["infection"]
-    assert [hit.code for hit in review.rule_hits.all()] == ["severe_complication"]
+    assert "severe_complication" in [hit.code for hit in review.rule_hits.all()]
 
 
 def test_a_second_review_of_the_same_treatment_is_refused_with_a_message(patient):
