@@ -6,6 +6,7 @@ under a row lock so two decisions committing at once cannot lose each other's co
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -58,15 +59,23 @@ class Counts:
     darker_skin_hyperpigmentation_count: int = 0
 
 
-def recount(practitioner_id: int, *, today: date | None = None) -> Counts:
-    """Count a practitioner's published reviews from scratch (two queries)."""
+def tally(
+    reviews: Iterable[tuple[int, int, str, date]],
+    complications: Iterable[tuple[int, str, str]],
+    *,
+    today: date | None = None,
+) -> Counts:
+    """Derive every figure from one practitioner's published reviews and their complications.
+
+    ``reviews`` yields ``(id, rating, skin_type, treatment_month)`` and ``complications``
+    ``(review_id, type, severity)``, published reviews only; ``reviews`` is read to the end
+    before ``complications`` is touched. ``recount`` feeds it from the database and bulk
+    writers (the demo seed) from rows in memory, so the two can never disagree.
+    """
     start = window_start(today)
     counts = Counts()
     in_window: set[int] = set()
     darker: set[int] = set()
-    reviews = Review.objects.filter(
-        practitioner_id=practitioner_id, status=ReviewStatus.PUBLISHED
-    ).values_list("id", "rating", "skin_type", "treatment_month")
     for review_id, rating, skin_type, month in reviews:
         counts.published_count += 1
         if skin_type:
@@ -80,9 +89,6 @@ def recount(practitioner_id: int, *, today: date | None = None) -> Counts:
     per_type: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with_complication: set[int] = set()
     darker_hyper: set[int] = set()
-    complications = Complication.objects.filter(
-        review__practitioner_id=practitioner_id, review__status=ReviewStatus.PUBLISHED
-    ).values_list("review_id", "type", "severity")
     for review_id, kind, severity in complications:
         counts.complication_mask |= COMPLICATION_BITS[kind]
         if review_id not in in_window:
@@ -103,6 +109,17 @@ def recount(practitioner_id: int, *, today: date | None = None) -> Counts:
         counts.rating_average = round(counts.rating_sum / counts.review_count, 4)
     counts.bayesian_rating = bayesian_rating(counts.rating_sum, counts.review_count)
     return counts
+
+
+def recount(practitioner_id: int, *, today: date | None = None) -> Counts:
+    """Count a practitioner's published reviews from scratch (two queries)."""
+    reviews = Review.objects.filter(
+        practitioner_id=practitioner_id, status=ReviewStatus.PUBLISHED
+    ).values_list("id", "rating", "skin_type", "treatment_month")
+    complications = Complication.objects.filter(
+        review__practitioner_id=practitioner_id, review__status=ReviewStatus.PUBLISHED
+    ).values_list("review_id", "type", "severity")
+    return tally(reviews, complications, today=today)
 
 
 def stored_counts(summary: PractitionerSummary) -> Counts:
