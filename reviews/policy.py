@@ -53,3 +53,13 @@ APPROVAL_REASON = "meets_policy"
 def policy_reasons() -> list[tuple[str, str, str]]:
     """(code, title, description) for every reason, in the order the policy page lists them."""
     return [(reason.value, reason.label, DESCRIPTIONS[reason]) for reason in PolicyReason]
+
+
+def reason_label(code: str) -> str:
+    """The human title of a policy reason code, as the author is told it; unknown codes as given."""
+    if code == APPROVAL_REASON:
+        return "Meets the moderation policy"
+    try:
+        return PolicyReason(code).label
+    except ValueError:
+        return code

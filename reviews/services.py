@@ -20,6 +20,7 @@ from directory.models import User
 from directory.notifications import email_user
 from directory.workflow import record, transition
 from practitioners.models import Practitioner, Procedure
+from reviews.alerts import check_safety_alerts
 from reviews.models import (
     Complication,
     PractitionerResponse,
@@ -29,6 +30,7 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
+from reviews.policy import reason_label
 from reviews.rules import screen_response, screen_review
 from reviews.summaries import refresh_summary
 
@@ -278,6 +280,9 @@ def _decide(
 
 
 def _email_author(review: Review, *, subject: str, template: str, **context) -> None:
+    if "reason" in context:
+        # The author is told the policy reason in words, not its code.
+        context["reason"] = reason_label(context["reason"])
     email_user(
         to=review.author.email,
         subject=subject,
@@ -300,6 +305,7 @@ def review_publish(
         note=note,
         changes={"published_at": timezone.now()},
     )
+    check_safety_alerts(practitioner_id=review.practitioner_id)
     _email_author(
         review, subject="Your review is published", template="reviews/email/review_published.txt"
     )
@@ -495,6 +501,11 @@ def response_reject(
         to=response.author.email,
         subject="Your response was not published",
         template="reviews/email/response_rejected.txt",
-        context={"response": response, "review": response.review, "reason": reason, "note": note},
+        context={
+            "response": response,
+            "review": response.review,
+            "reason": reason_label(reason),
+            "note": note,
+        },
     )
     return response
