@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DirectoryConfig(AppConfig):
     name = "directory"
     verbose_name = "Directory (accounts and audit record)"
+
+    def ready(self) -> None:
+        from directory.caching import connect_signals
+
+        connect_signals()

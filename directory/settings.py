@@ -137,6 +137,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME") or None}
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
+# A read replica (optional): reads of public models go there, writes and read-your-writes
+# to default (directory/db_routers.py). In tests it mirrors the test database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["directory.db_routers.ReplicaRouter"]
+    MIDDLEWARE.append("directory.db_routers.PrimaryAfterWriteMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
 
@@ -162,6 +176,11 @@ else:
     }
     # Sessions live in the database so any process can continue any session.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Anonymous search and profile pages are cached whole for this many seconds, under a key
+# that changes whenever what they show changes (directory/caching.py). On by default only
+# with Redis: the invalidation must reach every process.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
 
 # --- Background tasks -----------------------------------------------------------------
 # The ORM-backed backend needs nothing but the database: `manage.py db_worker` runs it.
@@ -305,6 +324,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# The benchmark's floor view at /bench/floor (directory/bench_views.py); off in production.
+BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
 
 # --- Product rules --------------------------------------------------------------------
 # The Bayesian prior for ratings: C pseudo-reviews at mean M, so two 5-star reviews do not

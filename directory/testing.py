@@ -13,6 +13,8 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-run-01234
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("TASKS_BACKEND", "immediate")
+# Whole-page caching would carry pages from one test into the next through Redis.
+os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
 os.environ.setdefault(
     "EVIDENCE_ROOT", os.path.join(tempfile.gettempdir(), f"directory-test-evidence-{os.getpid()}")
 )

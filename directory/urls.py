@@ -1,5 +1,6 @@
 """Root URLs. Public paths are part of the product contract (SPEC.md)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,3 +16,8 @@ urlpatterns = [
     path("practitioners/", include("practitioners.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR:
+    from directory.bench_views import floor
+
+    urlpatterns.append(path("bench/floor", floor, name="bench_floor"))
