@@ -288,6 +288,8 @@ class Attestation(models.Model):
             models.Index(fields=["status", "submitted_at"], name="attestation_queue_idx"),
             models.Index(fields=["practitioner", "kind", "status"], name="attestation_owner_idx"),
             models.Index(fields=["status", "expires_on"], name="attestation_expiry_idx"),
+            # The licence registry import looks licences up by number, chunk by chunk.
+            models.Index(fields=["number"], name="attestation_number_idx"),
         ]
 
     def __str__(self) -> str:
