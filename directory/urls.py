@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler500 = "directory.middleware.server_error"
+
 if settings.BENCH_FLOOR:
     from directory.bench_views import floor
 
