@@ -1,28 +1,45 @@
-"""Writes for practitioners and their attestations. Every status change goes through here."""
+"""Writes for practitioners and their attestations. Every status change goes through here.
 
+Profile claims, submissions with evidence, staff decisions (verify, reject, revoke), the
+expiry job's lapses and reminders, and the licence registry import all land here: each
+locks the row, moves its status through ``directory.workflow.transition`` (one audit
+entry), refreshes the Verified badge in the same transaction and queues e-mail on commit.
+"""
+
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from enum import StrEnum
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from directory.errors import DomainError
+from directory.errors import DomainError, NotPermitted
 from directory.models import User
 from directory.notifications import email_user
-from directory.workflow import transition
+from directory.workflow import record, transition
 from practitioners.badges import refresh_badge
+from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload
 from practitioners.models import (
     Attestation,
     AttestationKind,
     AttestationStatus,
+    ClaimStatus,
     Clinic,
+    Evidence,
     Practitioner,
     Procedure,
+    ProfileClaim,
+    Standing,
+    SterilizationAnswer,
+    SterilizationItem,
     VerificationMethod,
 )
+from practitioners.npi import validate_npi
 from reviews.models import PractitionerSummary
-
-STERILIZATION_VALID_DAYS = 365  # "valid for 12 months from its verification"
 
 
 def unique_slug(first_name: str, last_name: str, *, city: str = "") -> str:
@@ -63,6 +80,284 @@ def practitioner_create(
     return practitioner
 
 
+# --- Who may do what ---------------------------------------------------------------------
+
+VERIFY_PERMISSION = "practitioners.verify_attestation"
+MAX_PENDING_CLAIMS_PER_USER = 3
+
+
+def can_verify(user: User | None) -> bool:
+    """Staff verifiers (group "Verifiers") hold the permission; superusers hold every one."""
+    return bool(user is not None and user.is_authenticated and user.has_perm(VERIFY_PERMISSION))
+
+
+def _require_verifier(actor: User | None, practitioner: Practitioner | None = None) -> None:
+    if not can_verify(actor):
+        raise NotPermitted("Only staff verifiers can decide on attestations and claims.")
+    if practitioner is not None and practitioner.owner_id == actor.pk:
+        raise NotPermitted("You cannot decide on your own profile; ask another verifier.")
+
+
+def _require_owner(actor: User | None, practitioner: Practitioner) -> None:
+    if actor is None or not actor.is_authenticated or practitioner.owner_id != actor.pk:
+        raise NotPermitted("Only the practitioner who owns this profile can do that.")
+
+
+# --- Profile claims ----------------------------------------------------------------------
+
+
+def _locked_claim(claim_id: int) -> ProfileClaim:
+    return (
+        ProfileClaim.objects.select_for_update()
+        .select_related("practitioner", "user")
+        .get(pk=claim_id)
+    )
+
+
+@transaction.atomic
+def claim_submit(*, user: User, practitioner: Practitioner, message: str = "") -> ProfileClaim:
+    """Ask staff to make ``user`` the owner of ``practitioner``; one pending claim at a time."""
+    if not user.is_authenticated:
+        raise NotPermitted("Sign in to claim a profile.")
+    if Practitioner.objects.filter(owner=user).exists():
+        raise DomainError("Your account already manages a practitioner profile.")
+    if practitioner.owner_id is not None:
+        raise DomainError(
+            "This profile is already managed by its practitioner. If that is wrong, "
+            "contact us and we will look into it."
+        )
+    pending = ProfileClaim.objects.filter(user=user, status=ClaimStatus.PENDING)
+    if pending.filter(practitioner=practitioner).exists():
+        raise DomainError("You have already claimed this profile; staff will review it soon.")
+    if pending.count() >= MAX_PENDING_CLAIMS_PER_USER:
+        raise DomainError("You have too many claims awaiting review; wait for a decision first.")
+    claim = ProfileClaim.objects.create(
+        practitioner=practitioner, user=user, message=message.strip()
+    )
+    record(
+        claim,
+        action="claim.submitted",
+        actor=user,
+        to_status=ClaimStatus.PENDING,
+    )
+    return claim
+
+
+def _claim_reject(claim: ProfileClaim, *, actor: User, reason: str) -> None:
+    transition(
+        claim,
+        to=ClaimStatus.REJECTED,
+        table=ProfileClaim.TRANSITIONS,
+        action="claim.rejected",
+        actor=actor,
+        note=reason,
+        changes={"decided_at": timezone.now(), "decided_by": actor, "decision_reason": reason},
+    )
+    email_user(
+        to=claim.user.email,
+        subject="Your profile claim was not approved",
+        template="practitioners/email/claim_rejected.txt",
+        context={
+            "claim": claim,
+            "practitioner": claim.practitioner,
+            "reason": reason,
+            "site_url": settings.SITE_URL,
+        },
+    )
+
+
+@transaction.atomic
+def claim_approve(*, claim_id: int, actor: User) -> ProfileClaim:
+    """Make the claimant the profile's owner; other pending claims it settles are rejected."""
+    claim = _locked_claim(claim_id)
+    _require_verifier(actor, claim.practitioner)
+    if claim.user_id == actor.pk:
+        raise NotPermitted("You cannot approve your own claim; ask another verifier.")
+    transition(
+        claim,
+        to=ClaimStatus.APPROVED,
+        table=ProfileClaim.TRANSITIONS,
+        action="claim.approved",
+        actor=actor,
+        changes={"decided_at": timezone.now(), "decided_by": actor},
+    )
+    if Practitioner.objects.filter(owner=claim.user).exists():
+        raise DomainError("This account already manages another practitioner profile.")
+    # Conditional: only a profile nobody owns yet can be given an owner.
+    updated = Practitioner.objects.filter(pk=claim.practitioner_id, owner__isnull=True).update(
+        owner=claim.user
+    )
+    if updated != 1:
+        raise DomainError("This profile already has an owner; reject this claim instead.")
+    claim.practitioner.owner = claim.user
+    settled = (
+        ProfileClaim.objects.select_for_update()
+        .select_related("practitioner", "user")
+        .filter(status=ClaimStatus.PENDING)
+        .filter(Q(practitioner_id=claim.practitioner_id) | Q(user_id=claim.user_id))
+    )
+    for other in settled:
+        reason = (
+            "Another account's claim on this profile was approved."
+            if other.practitioner_id == claim.practitioner_id
+            else "Your account was approved as the owner of another profile."
+        )
+        _claim_reject(other, actor=actor, reason=reason)
+    email_user(
+        to=claim.user.email,
+        subject="You now manage your practitioner profile",
+        template="practitioners/email/claim_approved.txt",
+        context={
+            "claim": claim,
+            "practitioner": claim.practitioner,
+            "site_url": settings.SITE_URL,
+        },
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, claim_id: int, actor: User, reason: str) -> ProfileClaim:
+    """Refuse a profile claim with a reason the claimant is e-mailed."""
+    if not reason.strip():
+        raise DomainError("Say why the claim is rejected: the claimant is told.")
+    claim = _locked_claim(claim_id)
+    _require_verifier(actor)
+    _claim_reject(claim, actor=actor, reason=reason.strip())
+    return claim
+
+
+# --- What a practitioner submits ---------------------------------------------------------
+
+
+@transaction.atomic
+def practitioner_set_npi(*, actor: User, practitioner: Practitioner, npi: str) -> Practitioner:
+    """Set or clear the practitioner's NPI; the check digit and uniqueness are enforced."""
+    _require_owner(actor, practitioner)
+    npi = npi.strip() or None
+    if npi:
+        try:
+            validate_npi(npi)
+        except ValidationError as error:
+            raise DomainError(error.messages[0]) from None
+        if Practitioner.objects.filter(npi=npi).exclude(pk=practitioner.pk).exists():
+            raise DomainError("This NPI is already on another profile; contact us if it is yours.")
+    previous = practitioner.npi
+    if previous == npi:
+        return practitioner
+    Practitioner.objects.filter(pk=practitioner.pk).update(npi=npi)
+    practitioner.npi = npi
+    record(
+        practitioner,
+        action="practitioner.npi_changed",
+        actor=actor,
+        data={"from": previous or "", "to": npi or ""},
+    )
+    return practitioner
+
+
+def _store_evidence(attestation: Attestation, uploads: Sequence[CheckedUpload]) -> None:
+    for checked in uploads:
+        evidence = Evidence(
+            attestation=attestation,
+            original_name=checked.original_name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        # The stored name is derived from the hash (models.evidence_path), never the upload's.
+        evidence.file.save(checked.sha256, checked.upload, save=False)
+        evidence.save()
+
+
+@transaction.atomic
+def attestation_submit(
+    *,
+    actor: User,
+    practitioner: Practitioner,
+    kind: str,
+    uploads: Sequence[CheckedUpload],
+    number: str = "",
+    issuing_authority: str = "",
+    license_type: str = "",
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+    last_spore_test_on: date | None = None,
+    answers: Mapping[str, tuple[bool, str]] | None = None,
+) -> Attestation:
+    """Submit a credential or a sterilization attestation, with its evidence, for review."""
+    _require_owner(actor, practitioner)
+    if kind not in AttestationKind.values:
+        raise DomainError("Choose what kind of credential this is.")
+    if not uploads:
+        raise DomainError("Attach at least one evidence file (PDF, JPEG or PNG).")
+    if len(uploads) > MAX_FILES_PER_SUBMISSION:
+        raise DomainError(f"Attach at most {MAX_FILES_PER_SUBMISSION} files.")
+    today = timezone.localdate()
+    if expires_on is not None and expires_on < today:
+        raise DomainError(f"This expired on {expires_on.isoformat()}; submit a current one.")
+    if issued_on and expires_on and expires_on < issued_on:
+        raise DomainError("The expiry date cannot be before the issue date.")
+    is_sterilization = kind == AttestationKind.STERILIZATION
+    if is_sterilization:
+        answers = dict(answers or {})
+        unanswered = [item.label for item in SterilizationItem if item.value not in answers]
+        if unanswered:
+            raise DomainError("Answer every item: " + "; ".join(unanswered) + ".")
+        if last_spore_test_on is None or last_spore_test_on > today:
+            raise DomainError("Give the date of your last passed spore test (not in the future).")
+        if practitioner.attestations.filter(kind=kind, status=AttestationStatus.PENDING).exists():
+            raise DomainError("A sterilization attestation is already awaiting review.")
+    number = number.strip().upper()
+    issuing_authority = " ".join(issuing_authority.split())
+    if kind == AttestationKind.LICENSE and not (number and issuing_authority):
+        raise DomainError("A licence needs its number and the authority that issued it.")
+    attestation = Attestation(
+        practitioner=practitioner,
+        kind=kind,
+        number="" if is_sterilization else number,
+        issuing_authority="" if is_sterilization else issuing_authority,
+        license_type=license_type.strip() if kind == AttestationKind.LICENSE else "",
+        issued_on=None if is_sterilization else issued_on,
+        # A sterilization attestation's validity starts when it is verified.
+        expires_on=None if is_sterilization else expires_on,
+        # The practitioner declares the licence active; a registry import confirms it.
+        standing=Standing.ACTIVE if kind == AttestationKind.LICENSE else "",
+        last_spore_test_on=last_spore_test_on if is_sterilization else None,
+    )
+    try:
+        with transaction.atomic():
+            attestation.save()
+    except IntegrityError:
+        raise DomainError(
+            f"Licence {number} from {issuing_authority} is already on file and awaiting review "
+            "or verified. If it is yours and on another profile, contact us."
+        ) from None
+    if is_sterilization:
+        SterilizationAnswer.objects.bulk_create(
+            SterilizationAnswer(
+                attestation=attestation,
+                item=item,
+                complies=answers[item][0],
+                detail=answers[item][1].strip()[:500],
+            )
+            for item in SterilizationItem.values
+        )
+    _store_evidence(attestation, uploads)
+    record(
+        attestation,
+        action="attestation.submitted",
+        actor=actor,
+        to_status=AttestationStatus.PENDING,
+        data={"evidence_files": len(uploads)},
+    )
+    refresh_badge(practitioner.pk)
+    return attestation
+
+
+# --- Decisions -----------------------------------------------------------------------------
+
+
 def _locked(attestation_id: int) -> Attestation:
     return (
         Attestation.objects.select_for_update()
@@ -71,9 +366,17 @@ def _locked(attestation_id: int) -> Attestation:
     )
 
 
+def one_year_after(day: date) -> date:
+    """The same calendar day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def _default_expiry(attestation: Attestation, verified_on: date) -> date | None:
     if attestation.kind == AttestationKind.STERILIZATION:
-        return verified_on + timedelta(days=STERILIZATION_VALID_DAYS)
+        return one_year_after(verified_on)
     return attestation.expires_on
 
 
@@ -84,8 +387,24 @@ def _notify_owner(attestation: Attestation, *, subject: str, template: str, **ex
             to=owner.email,
             subject=subject,
             template=template,
-            context={"attestation": attestation, "practitioner": attestation.practitioner, **extra},
+            context={
+                "attestation": attestation,
+                "practitioner": attestation.practitioner,
+                "site_url": settings.SITE_URL,
+                **extra,
+            },
         )
+
+
+def _renewed(attestation: Attestation) -> bool:
+    """Whether a newer attestation of the same kind is pending or verified and current."""
+    newer = Attestation.objects.filter(
+        practitioner_id=attestation.practitioner_id,
+        kind=attestation.kind,
+        submitted_at__gt=attestation.submitted_at,
+        status__in=[AttestationStatus.PENDING, AttestationStatus.VERIFIED],
+    )
+    return newer.exists()
 
 
 @transaction.atomic
@@ -99,12 +418,20 @@ def attestation_verify(
     note: str = "",
     actor_label: str = "",
 ) -> Attestation:
-    """Mark a pending attestation verified, set its validity, and refresh the badge."""
+    """Mark a pending attestation verified, set its validity, and refresh the badge.
+
+    A person verifying must hold the verifier permission; ``actor=None`` with an
+    ``actor_label`` is a system decision (the licence registry import).
+    """
     attestation = _locked(attestation_id)
+    if actor is not None or not actor_label:
+        _require_verifier(actor, attestation.practitioner)
     now = timezone.now()
     expiry = expires_on or _default_expiry(attestation, timezone.localdate())
     if expiry is not None and expiry < timezone.localdate():
         raise DomainError("This attestation has already expired and cannot be verified.")
+    if attestation.kind == AttestationKind.LICENSE and attestation.standing != Standing.ACTIVE:
+        raise DomainError("A licence can be verified only in active standing.")
     transition(
         attestation,
         to=AttestationStatus.VERIFIED,
@@ -121,24 +448,22 @@ def attestation_verify(
             "expires_on": expiry,
             "next_check_due": expiry,
             "decision_reason": "",
+            "expiry_warning_sent_on": None,
         },
+        data={"method": method, "expires_on": expiry.isoformat() if expiry else None},
     )
     refresh_badge(attestation.practitioner_id)
     return attestation
 
 
-@transaction.atomic
-def attestation_reject(*, attestation_id: int, actor: User, reason: str) -> Attestation:
-    """Reject a pending attestation with a reason the practitioner is e-mailed."""
-    if not reason.strip():
-        raise DomainError("Say why the attestation is rejected: the practitioner is told.")
-    attestation = _locked(attestation_id)
+def _reject(attestation: Attestation, *, actor: User | None, reason: str, actor_label: str = ""):
     transition(
         attestation,
         to=AttestationStatus.REJECTED,
         table=Attestation.TRANSITIONS,
         action="attestation.rejected",
         actor=actor,
+        actor_label=actor_label,
         note=reason,
         changes={"decision_reason": reason},
     )
@@ -149,6 +474,16 @@ def attestation_reject(*, attestation_id: int, actor: User, reason: str) -> Atte
         template="practitioners/email/attestation_rejected.txt",
         reason=reason,
     )
+
+
+@transaction.atomic
+def attestation_reject(*, attestation_id: int, actor: User, reason: str) -> Attestation:
+    """Reject a pending attestation with a reason the practitioner is e-mailed."""
+    if not reason.strip():
+        raise DomainError("Say why the attestation is rejected: the practitioner is told.")
+    attestation = _locked(attestation_id)
+    _require_verifier(actor, attestation.practitioner)
+    _reject(attestation, actor=actor, reason=reason.strip())
     return attestation
 
 
@@ -158,6 +493,8 @@ def attestation_revoke(*, attestation_id: int, actor: User, reason: str) -> Atte
     if not reason.strip():
         raise DomainError("Say why the verification is revoked.")
     attestation = _locked(attestation_id)
+    _require_verifier(actor, attestation.practitioner)
+    reason = reason.strip()
     transition(
         attestation,
         to=AttestationStatus.REVOKED,
@@ -177,6 +514,9 @@ def attestation_revoke(*, attestation_id: int, actor: User, reason: str) -> Atte
     return attestation
 
 
+EXPIRY_ACTOR = "expiry job"
+
+
 @transaction.atomic
 def attestation_expire(*, attestation_id: int, today: date | None = None) -> Attestation:
     """Lapse a verified attestation whose expiry date has passed."""
@@ -189,13 +529,209 @@ def attestation_expire(*, attestation_id: int, today: date | None = None) -> Att
         to=AttestationStatus.EXPIRED,
         table=Attestation.TRANSITIONS,
         action="attestation.expired",
-        actor_label="expiry job",
+        actor_label=EXPIRY_ACTOR,
         note=f"Expired on {attestation.expires_on.isoformat()}",
+    )
+    refresh_badge(attestation.practitioner_id, today=today)
+    if not _renewed(attestation):
+        _notify_owner(
+            attestation,
+            subject="A verification on your profile has expired",
+            template="practitioners/email/attestation_expired.txt",
+        )
+    return attestation
+
+
+def _lapse_for_standing(attestation: Attestation, *, actor_label: str, source: str) -> None:
+    """A verified licence whose standing is no longer active loses its verification."""
+    to = (
+        AttestationStatus.EXPIRED
+        if attestation.standing == Standing.EXPIRED
+        else AttestationStatus.REVOKED
+    )
+    reason = f"{source} reports this licence as {attestation.get_standing_display().lower()}."
+    transition(
+        attestation,
+        to=to,
+        table=Attestation.TRANSITIONS,
+        action=f"attestation.{to}",
+        actor_label=actor_label,
+        reason=f"standing_{attestation.standing}",
+        note=reason,
+        changes={"decision_reason": reason},
     )
     refresh_badge(attestation.practitioner_id)
     _notify_owner(
         attestation,
-        subject="A verification on your profile has expired",
-        template="practitioners/email/attestation_expired.txt",
+        subject="A licence on your profile is no longer verified",
+        template="practitioners/email/attestation_standing_lapsed.txt",
+        reason=reason,
     )
+
+
+@transaction.atomic
+def attestation_lapse_standing(*, attestation_id: int) -> Attestation:
+    """Take the verification off a licence whose recorded standing is no longer active."""
+    attestation = _locked(attestation_id)
+    if attestation.kind != AttestationKind.LICENSE or attestation.standing in (
+        Standing.ACTIVE,
+        "",
+    ):
+        raise DomainError("Only a licence whose standing is not active lapses this way.")
+    _lapse_for_standing(attestation, actor_label=EXPIRY_ACTOR, source="The licence record")
     return attestation
+
+
+@transaction.atomic
+def attestation_send_expiry_warning(
+    *, attestation_id: int, today: date | None = None, days: int = 30
+) -> bool:
+    """E-mail the practitioner once that a verification expires within ``days``.
+
+    Returns whether a warning was sent; ``expiry_warning_sent_on`` makes it once only.
+    """
+    today = today or timezone.localdate()
+    attestation = _locked(attestation_id)
+    if (
+        attestation.status != AttestationStatus.VERIFIED
+        or attestation.expiry_warning_sent_on is not None
+        or attestation.expires_on is None
+        or not today <= attestation.expires_on <= today + timedelta(days=days)
+    ):
+        return False
+    Attestation.objects.filter(pk=attestation.pk).update(expiry_warning_sent_on=today)
+    attestation.expiry_warning_sent_on = today
+    record(
+        attestation,
+        action="attestation.expiry_warning_sent",
+        actor_label=EXPIRY_ACTOR,
+        note=f"Expires on {attestation.expires_on.isoformat()}",
+    )
+    if not _renewed(attestation):
+        _notify_owner(
+            attestation,
+            subject="A verification on your profile expires soon",
+            template="practitioners/email/attestation_expiring.txt",
+            days_left=(attestation.expires_on - today).days,
+        )
+    return True
+
+
+# --- The licence registry ------------------------------------------------------------------
+
+
+class RegistryOutcome(StrEnum):
+    VERIFIED = "verified"
+    UPDATED = "updated"
+    LAPSED = "lapsed"
+    REJECTED = "rejected"
+    UNCHANGED = "unchanged"
+
+
+@transaction.atomic
+def attestation_apply_registry(
+    *,
+    attestation_id: int,
+    authority: str,
+    standing: str,
+    license_type: str,
+    issued_on: date,
+    expires_on: date,
+    today: date | None = None,
+) -> RegistryOutcome:
+    """Bring one licence in line with its registry entry, recording every change.
+
+    A pending licence is verified (active, unexpired) or rejected (not active, or already
+    expired) from the registry; a verified one takes the registry's standing and dates
+    and loses its verification if the standing is no longer active or its date passed.
+    Applying the same entry twice changes and records nothing the second time.
+    """
+    today = today or timezone.localdate()
+    attestation = _locked(attestation_id)
+    label = f"licence registry: {authority}"[:80]
+    source = f"{authority} licence registry"
+    registry_values = {
+        "standing": standing,
+        "license_type": license_type or attestation.license_type,
+        "issued_on": issued_on,
+        "expires_on": expires_on,
+    }
+    if attestation.status == AttestationStatus.PENDING:
+        if standing != Standing.ACTIVE or expires_on < today:
+            Attestation.objects.filter(pk=attestation.pk).update(**registry_values)
+            for name, value in registry_values.items():
+                setattr(attestation, name, value)
+            reason = (
+                f"The {source} shows this licence expired on {expires_on.isoformat()}."
+                if standing == Standing.ACTIVE
+                else f"The {source} reports this licence as {standing}."
+            )
+            _reject(attestation, actor=None, actor_label=label, reason=reason)
+            return RegistryOutcome.REJECTED
+        Attestation.objects.filter(pk=attestation.pk).update(**registry_values)
+        for name, value in registry_values.items():
+            setattr(attestation, name, value)
+        attestation_verify(
+            attestation_id=attestation.pk,
+            actor=None,
+            actor_label=label,
+            method=VerificationMethod.REGISTRY,
+            source=source,
+            expires_on=expires_on,
+            note="Matched number, authority and name in the registry.",
+        )
+        return RegistryOutcome.VERIFIED
+    if attestation.status != AttestationStatus.VERIFIED:
+        return RegistryOutcome.UNCHANGED
+    wanted = {
+        **registry_values,
+        "verification_method": VerificationMethod.REGISTRY,
+        "verification_source": source,
+        "next_check_due": expires_on,
+    }
+    changed = {name: value for name, value in wanted.items() if getattr(attestation, name) != value}
+    if not changed:
+        return RegistryOutcome.UNCHANGED
+    if "expires_on" in changed:
+        changed["expiry_warning_sent_on"] = None  # a renewed date deserves a new reminder
+    before = {name: _jsonable(getattr(attestation, name)) for name in changed}
+    Attestation.objects.filter(pk=attestation.pk).update(**changed)
+    for name, value in changed.items():
+        setattr(attestation, name, value)
+    record(
+        attestation,
+        action="attestation.registry_updated",
+        actor_label=label,
+        from_status=attestation.status,
+        to_status=attestation.status,
+        note="Updated from the registry: " + ", ".join(sorted(before)),
+        data={
+            "before": before,
+            "after": {name: _jsonable(value) for name, value in changed.items()},
+        },
+    )
+    if standing != Standing.ACTIVE:
+        _lapse_for_standing(attestation, actor_label=label, source=f"The {source}")
+        return RegistryOutcome.LAPSED
+    if expires_on < today:
+        transition(
+            attestation,
+            to=AttestationStatus.EXPIRED,
+            table=Attestation.TRANSITIONS,
+            action="attestation.expired",
+            actor_label=label,
+            note=f"The {source} shows this licence expired on {expires_on.isoformat()}.",
+        )
+        refresh_badge(attestation.practitioner_id, today=today)
+        _notify_owner(
+            attestation,
+            subject="A verification on your profile has expired",
+            template="practitioners/email/attestation_expired.txt",
+        )
+        return RegistryOutcome.LAPSED
+    refresh_badge(attestation.practitioner_id, today=today)
+    return RegistryOutcome.UPDATED
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, date) else value
