@@ -107,6 +107,10 @@ class Practitioner(models.Model):
     )
     is_verified = models.BooleanField(default=False, editable=False)
     verified_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Name, clinic and city, lower-cased and unaccented, for text search on PostgreSQL:
+    # written by database triggers (migration 0005), read through GIN indexes by
+    # practitioners.search. Empty on SQLite, where search reads the columns themselves.
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

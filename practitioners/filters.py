@@ -1,0 +1,329 @@
+"""The one definition of the directory's search filters, shared by the HTML search and the API.
+
+``PractitionerFilterSet`` implements every query parameter SPEC.md names for
+``/practitioners/`` and ``GET /api/v1/practitioners/``. Bad values never raise: they
+become form errors (``filterset.errors``) with a message a patient or a partner can act
+on, and an invalid filterset's ``qs`` is empty. Derived filters read indexed columns:
+``Practitioner.is_verified`` and the ``PractitionerSummary`` counters and bit masks.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import F, Q, QuerySet, TextChoices
+from django.db.models.lookups import GreaterThan
+
+from practitioners import geo, search
+from practitioners.models import Practitioner, Procedure, Profession
+from reviews.models import ComplicationType, Review, SkinType
+from reviews.summaries import COMPLICATION_BITS, SKIN_TYPE_BITS
+
+DEFAULT_RADIUS_KM = 25
+MAX_RADIUS_KM = 500
+
+
+class Sort(TextChoices):
+    RELEVANCE = "relevance", "Best match"
+    RATING = "rating", "Highest rated"
+    REVIEWS = "reviews", "Most reviewed"
+    DISTANCE = "distance", "Nearest first"
+
+
+class FlagField(forms.Field):
+    """``1`` turns a filter on; empty or ``0`` leaves it off; anything else is an error."""
+
+    TRUE = frozenset({"1", "true", "on", "yes"})
+    FALSE = frozenset({"", "0", "false", "off", "no"})
+    default_error_messages = {"invalid": "Use 1 to turn this filter on, or leave it out."}
+
+    def to_python(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value or "").strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class FlagFilter(django_filters.Filter):
+    field_class = FlagField
+
+
+def _choice_error(what: str, choices: list[str]) -> dict[str, str]:
+    return {
+        "invalid_choice": f"“%(value)s” is not a {what} we know. Use one of: {', '.join(choices)}."
+    }
+
+
+def _number_errors(what: str, low: float, high: float) -> dict[str, str]:
+    message = f"Enter a {what} between {low:g} and {high:g}."
+    return {"invalid": message, "min_value": message, "max_value": message}
+
+
+class PractitionerSearchForm(forms.Form):
+    """Checks that concern several parameters at once: where "near" is, and what needs it."""
+
+    place: geo.Place | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        near = data.get("near") or ""
+        lat, lng = data.get("lat"), data.get("lng")
+        self.place = None
+        if (lat is None) != (lng is None) and "lat" not in self.errors and "lng" not in self.errors:
+            self.add_error(
+                "lng" if lng is None else "lat", "Give both lat and lng, or neither of them."
+            )
+        elif lat is not None and lng is not None:
+            if near:
+                self.add_error("near", "Use either a place in “near”, or lat and lng — not both.")
+            else:
+                self.place = geo.Place(
+                    name=f"{lat}, {lng}", latitude=float(lat), longitude=float(lng)
+                )
+        elif near:
+            try:
+                self.place = geo.resolve_place(near)
+            except geo.UnknownPlace as error:
+                self.add_error("near", str(error))
+        if data.get("sort") == Sort.DISTANCE and self.place is None and not self.errors:
+            self.add_error(
+                "sort", "Sorting by distance needs a location: enter a city or ZIP code in “near”."
+            )
+        return data
+
+
+class PractitionerFilterSet(django_filters.FilterSet):
+    """Every search parameter of SPEC.md: filters combine; the result is ordered by ``sort``."""
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=search.MAX_QUERY_LENGTH,
+        label="Name, clinic or city",
+        error_messages={"max_length": "Search for at most %(limit_value)d characters."},
+    )
+    procedure = django_filters.ModelChoiceFilter(
+        queryset=Procedure.objects.filter(is_active=True),
+        to_field_name="slug",
+        method="filter_procedure",
+        label="Procedure",
+        error_messages={"invalid_choice": "“%(value)s” is not a procedure we list."},
+    )
+    near = django_filters.CharFilter(
+        method="filter_location",
+        max_length=geo.MAX_QUERY_LENGTH,
+        label="Near (city or ZIP code)",
+        error_messages={"max_length": "Enter at most %(limit_value)d characters for a place."},
+    )
+    lat = django_filters.NumberFilter(
+        method="filter_location",
+        min_value=-90,
+        max_value=90,
+        label="Latitude",
+        error_messages=_number_errors("latitude", -90, 90),
+    )
+    lng = django_filters.NumberFilter(
+        method="filter_location",
+        min_value=-180,
+        max_value=180,
+        label="Longitude",
+        error_messages=_number_errors("longitude", -180, 180),
+    )
+    radius_km = django_filters.NumberFilter(
+        method="filter_location",
+        min_value=1,
+        max_value=MAX_RADIUS_KM,
+        label="Within (km)",
+        error_messages=_number_errors("radius in km", 1, MAX_RADIUS_KM),
+    )
+    verified = FlagFilter(method="filter_verified", label="Verified practitioners only")
+    profession = django_filters.ChoiceFilter(
+        choices=Profession.choices,
+        label="Profession",
+        error_messages=_choice_error("profession", Profession.values),
+    )
+    min_rating = django_filters.NumberFilter(
+        method="filter_min_rating",
+        min_value=1,
+        max_value=5,
+        label="Minimum rating",
+        error_messages=_number_errors("rating", 1, 5),
+    )
+    skin_type = django_filters.ChoiceFilter(
+        choices=SkinType.choices,
+        method="filter_skin_type",
+        label="Reviewed by patients of skin type",
+        error_messages=_choice_error("Fitzpatrick skin type", SkinType.values),
+    )
+    no_severe = FlagFilter(
+        method="filter_no_severe", label="No severe complication reported (24 months)"
+    )
+    exclude_complication = django_filters.MultipleChoiceFilter(
+        choices=ComplicationType.choices,
+        method="filter_exclude_complication",
+        label="Never reported",
+        error_messages=_choice_error("complication", ComplicationType.values),
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=Sort.choices,
+        method="filter_sort",
+        label="Sort by",
+        empty_label=None,
+        error_messages=_choice_error("sort order", Sort.values),
+    )
+
+    class Meta:
+        model = Practitioner
+        fields = ["profession"]
+        form = PractitionerSearchForm
+
+    # -- Filters (the location and the order are applied together in filter_queryset) ----
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.filter_by_text(queryset, value)
+
+    def filter_procedure(self, queryset: QuerySet, name: str, value: Procedure) -> QuerySet:
+        return queryset.filter(procedures=value)
+
+    def filter_verified(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(is_verified=True) if value else queryset
+
+    def filter_no_severe(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(summary__severe_count=0) if value else queryset
+
+    def filter_min_rating(self, queryset: QuerySet, name: str, value: Decimal) -> QuerySet:
+        # Without reviews the Bayesian rating is the prior: it says nothing about this person.
+        return queryset.filter(
+            summary__bayesian_rating__gte=float(value), summary__review_count__gt=0
+        )
+
+    def filter_skin_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        bit = SKIN_TYPE_BITS[value]
+        return queryset.filter(GreaterThan(F("summary__skin_type_mask").bitand(bit), 0))
+
+    def filter_exclude_complication(
+        self, queryset: QuerySet, name: str, value: list[str]
+    ) -> QuerySet:
+        mask = 0
+        for kind in value:
+            mask |= COMPLICATION_BITS[kind]
+        if not mask:
+            return queryset
+        return queryset.alias(
+            reported_excluded=F("summary__complication_mask").bitand(mask)
+        ).filter(reported_excluded=0)
+
+    def filter_location(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset
+
+    # -- Location and order -------------------------------------------------------------
+
+    @property
+    def place(self) -> geo.Place | None:
+        """Where the search is centred, once the form is valid; None without a location."""
+        return self.form.place if self.is_valid() else None
+
+    @property
+    def radius(self) -> float:
+        """The search radius in km (``radius_km``, default 25)."""
+        value = self.form.cleaned_data.get("radius_km") if self.is_valid() else None
+        return float(value) if value is not None else float(DEFAULT_RADIUS_KM)
+
+    @property
+    def sort_order(self) -> str:
+        """The sort in effect: the one asked for, or the best default for the search."""
+        asked = self.form.cleaned_data.get("sort") if self.is_valid() else None
+        if asked and asked != Sort.RELEVANCE:
+            return asked
+        if self.form.cleaned_data.get("q") if self.is_valid() else False:
+            return Sort.RELEVANCE
+        return Sort.DISTANCE if self.place is not None else Sort.RATING
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if not self.is_valid():
+            return queryset.none()
+        queryset = super().filter_queryset(queryset)
+        if self.place is not None:
+            queryset = within_radius(queryset, self.place, self.radius)
+        return order_by_sort(queryset, self.sort_order)
+
+
+def within_radius(queryset: QuerySet, place: geo.Place, radius_km: float) -> QuerySet:
+    """Practitioners whose clinic is within ``radius_km``, annotated with ``distance_km``.
+
+    The bounding box lets the (latitude, longitude) index discard far clinics before the
+    exact distance is computed for the few that are left.
+    """
+    box = geo.bounding_box(place.latitude, place.longitude, radius_km)
+    queryset = queryset.filter(clinic__latitude__gte=box.min_lat, clinic__latitude__lte=box.max_lat)
+    if box.crosses_antimeridian:
+        queryset = queryset.filter(
+            Q(clinic__longitude__gte=box.min_lng) | Q(clinic__longitude__lte=box.max_lng)
+        )
+    else:
+        queryset = queryset.filter(
+            clinic__longitude__gte=box.min_lng, clinic__longitude__lte=box.max_lng
+        )
+    return queryset.annotate(
+        distance_km=geo.distance_km(place.latitude, place.longitude, prefix="clinic__")
+    ).filter(distance_km__lte=radius_km)
+
+
+def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
+    """Order search results; every order ends on the primary key so pages never overlap."""
+    rating = (F("summary__bayesian_rating").desc(), F("summary__review_count").desc())
+    if sort == Sort.DISTANCE and "distance_km" in queryset.query.annotations:
+        return queryset.order_by("distance_km", "pk")
+    if sort == Sort.REVIEWS:
+        return queryset.order_by(
+            F("summary__review_count").desc(), F("summary__bayesian_rating").desc(), "pk"
+        )
+    if sort == Sort.RELEVANCE and "search_rank" in queryset.query.annotations:
+        return queryset.order_by(F("search_rank").desc(), *rating, "pk")
+    if sort == Sort.RELEVANCE and "distance_km" in queryset.query.annotations:
+        return queryset.order_by("distance_km", "pk")
+    return queryset.order_by(*rating, "pk")
+
+
+class ReviewFilterSet(django_filters.FilterSet):
+    """The filters of a practitioner's published reviews: complication, skin type, rating."""
+
+    complication = django_filters.ChoiceFilter(
+        choices=ComplicationType.choices,
+        method="filter_complication",
+        label="Complication reported",
+        empty_label="Any or none",
+        error_messages=_choice_error("complication", ComplicationType.values),
+    )
+    skin_type = django_filters.ChoiceFilter(
+        choices=SkinType.choices,
+        label="Skin type",
+        empty_label="Any skin type",
+        error_messages=_choice_error("Fitzpatrick skin type", SkinType.values),
+    )
+    rating = django_filters.TypedChoiceFilter(
+        choices=[(str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
+        coerce=int,
+        label="Overall rating",
+        empty_label="Any rating",
+        error_messages=_choice_error("rating", ["1", "2", "3", "4", "5"]),
+    )
+
+    class Meta:
+        model = Review
+        fields = ["skin_type", "rating"]
+
+    def filter_complication(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(complications__type=value)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if not self.is_valid():
+            return queryset.none()
+        return super().filter_queryset(queryset)

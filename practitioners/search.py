@@ -1,0 +1,83 @@
+"""Text search over a practitioner's name, clinic and city.
+
+On PostgreSQL it reads ``Practitioner.search_text`` — name, clinic name and city,
+lower-cased and unaccented, kept by database triggers (migration 0005) — through two GIN
+indexes: full-text search with prefix matching ("aus" finds Austin, every word must
+match) OR trigram word similarity, so that a small typo ("Jonhson") still finds Johnson.
+Matches are ranked by both. On SQLite every word must appear, case-insensitively, in the
+first name, last name, clinic name or city: simple and correct, without ranking.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connections
+from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models.functions import Cast
+
+from practitioners.geo import fold
+
+MAX_QUERY_LENGTH = 100
+MAX_TERMS = 8
+_WORD = re.compile(r"\w+")
+
+
+class SearchTextVector(Func):
+    """``to_tsvector('simple', search_text)`` — exactly the expression the GIN index holds."""
+
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+
+class WordSimilarity(Func):
+    """pg_trgm's ``word_similarity(query, text)``: how well the query matches a part of text."""
+
+    function = "word_similarity"
+    output_field = FloatField()
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a query, folded like the stored search text; at most ``MAX_TERMS``."""
+    return _WORD.findall(fold(text))[:MAX_TERMS]
+
+
+def uses_postgres(queryset: QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def filter_by_text(queryset: QuerySet, text: str) -> QuerySet:
+    """Practitioners matching ``text``; on PostgreSQL annotated with ``search_rank``."""
+    terms = search_terms(text)
+    if not terms:
+        return queryset
+    if uses_postgres(queryset):
+        return _postgres_search(queryset, terms)
+    return _simple_search(queryset, text.split()[:MAX_TERMS])
+
+
+def _postgres_search(queryset: QuerySet, terms: list[str]) -> QuerySet:
+    phrase = " ".join(terms)
+    # Each word is \w+ only, so the raw tsquery cannot be malformed.
+    query = SearchQuery(
+        " & ".join(f"{term}:*" for term in terms), config="simple", search_type="raw"
+    )
+    vector = SearchTextVector(F("search_text"))
+    return (
+        queryset.alias(search_vector=vector)
+        .filter(Q(search_vector=query) | Q(search_text__trigram_word_similar=phrase))
+        .annotate(
+            search_rank=Cast(SearchRank(vector, query), FloatField())
+            + WordSimilarity(Value(phrase), F("search_text"))
+        )
+    )
+
+
+def _simple_search(queryset: QuerySet, words: list[str]) -> QuerySet:
+    for word in words:
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(clinic__name__icontains=word)
+            | Q(clinic__city__icontains=word)
+        )
+    return queryset
