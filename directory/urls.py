@@ -13,7 +13,11 @@ urlpatterns = [
     path("moderation-policy/", views.moderation_policy, name="moderation_policy"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
+    path("dashboard/", include("practitioners.dashboard_urls")),
+    path("verification/", include("practitioners.verification_urls")),
+    path("", include("reviews.moderation_urls")),
     path("admin/", admin.site.urls),
 ]
 
