@@ -15,9 +15,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
-    path("dashboard/", include("practitioners.dashboard_urls")),
-    path("verification/", include("practitioners.verification_urls")),
-    path("", include("reviews.moderation_urls")),
     path("admin/", admin.site.urls),
 ]
 
