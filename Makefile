@@ -47,5 +47,13 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The benchmark (docs/performance.md): PostgreSQL when DATABASE_URL is set, else SQLite;
+# `make bench DB=sqlite` forces SQLite. BENCH_ARGS passes options to `python -m bench`.
+bench: venv
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; } || \
+	  echo "wrk is not installed: using the built-in Python load generator"
+	$(PY) -m bench $(if $(DB),--db $(if $(filter sqlite,$(DB)),sqlite,postgres)) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
