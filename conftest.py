@@ -39,3 +39,20 @@ def moderator(db):
 @pytest.fixture
 def verifier(db):
     return UserFactory(display_name="Vera", roles=["Verifiers"])
+
+
+@pytest.fixture
+def partner_client(db):
+    """A DRF API client sending a partner key with the ``read`` and ``invite`` scopes.
+
+    ``partner_client.key`` is the ``PartnerKey``; ``partner_client.raw_key`` the secret.
+    """
+    from rest_framework.test import APIClient
+
+    from partners.tests.factories import partner_key
+
+    key, raw_key = partner_key(scopes=["read", "invite"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    client.key, client.raw_key = key, raw_key
+    return client

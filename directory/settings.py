@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "directory",
     "practitioners",
     "reviews",
+    "partners",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks_db",
 ]
 
@@ -324,6 +326,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Skin Practitioner Directory — Partner API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "DESCRIPTION": "Read the directory and send review invitations; see docs/api.md.",
 }
 
 # The benchmark's floor view at /bench/floor (directory/bench_views.py); off in production.

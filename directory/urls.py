@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("directory.api_urls")),
 ]
 
 handler500 = "directory.middleware.server_error"

@@ -1,0 +1,28 @@
+"""What every partner API view shares: key auth, scopes, per-key throttling, one error shape."""
+
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+
+from partners.api.authentication import PartnerKeyAuthentication
+from partners.api.errors import api_exception_handler
+from partners.api.pagination import KeysetPagination
+from partners.api.permissions import HasScopes
+from partners.api.schema import PartnerAutoSchema
+from partners.api.throttles import PartnerKeyThrottle
+
+
+class PartnerAPIMixin:
+    """Mix into any DRF view of ``/api/v1/``; set ``required_scopes`` beyond ``read``."""
+
+    authentication_classes = [PartnerKeyAuthentication]
+    permission_classes = [HasScopes]
+    throttle_classes = [PartnerKeyThrottle]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    pagination_class = KeysetPagination
+    schema = PartnerAutoSchema()
+    required_scopes: tuple[str, ...] = ()
+    error_statuses: tuple[int, ...] = ()
+
+    def get_exception_handler(self):
+        return api_exception_handler

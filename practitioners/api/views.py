@@ -1,0 +1,76 @@
+"""Partner API: practitioners (search with the site's own filters), profiles, procedures."""
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+
+from partners.api.base import PartnerAPIMixin
+from practitioners.api.selectors import (
+    api_practitioner_detail,
+    api_practitioner_list,
+    api_procedures,
+)
+from practitioners.api.serializers import (
+    PractitionerDetailSerializer,
+    PractitionerSerializer,
+    ProcedureSerializer,
+)
+from practitioners.filters import PractitionerFilterSet, ReviewFilterSet
+from practitioners.models import Practitioner
+from reviews.api.selectors import public_reviews
+from reviews.api.serializers import ReviewSerializer
+
+
+@extend_schema(tags=["practitioners"], summary="Search practitioners")
+class PractitionerListView(PartnerAPIMixin, generics.ListAPIView):
+    """Practitioners matching the same filters as the site's search page, in its order.
+
+    `verified=1` keeps practitioners with a current licence and sterilization attestation;
+    `near` (a city or ZIP code) or `lat`+`lng` with `radius_km` limits to a radius and adds
+    `distance_km`; `no_severe=1` drops anyone with a severe complication reported in the last
+    24 months.
+    """
+
+    serializer_class = PractitionerSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PractitionerFilterSet
+
+    def get_queryset(self):
+        return api_practitioner_list()
+
+
+@extend_schema(tags=["practitioners"], summary="A practitioner's profile")
+class PractitionerDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
+    """Profile, verification summary (each attestation, how and when it was checked) and the
+    24-month safety summary."""
+
+    serializer_class = PractitionerDetailSerializer
+
+    def get_queryset(self):
+        return api_practitioner_detail()
+
+
+@extend_schema(tags=["practitioners"], summary="A practitioner's published reviews")
+class PractitionerReviewListView(PartnerAPIMixin, generics.ListAPIView):
+    """Published reviews of one practitioner, newest first, with the profile page's filters."""
+
+    serializer_class = ReviewSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReviewFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return public_reviews().none()
+        practitioner = get_object_or_404(Practitioner.objects.only("id"), pk=self.kwargs["pk"])
+        return public_reviews().filter(practitioner=practitioner)
+
+
+@extend_schema(tags=["procedures"], summary="Procedures")
+class ProcedureListView(PartnerAPIMixin, generics.ListAPIView):
+    """The treatments practitioners offer and patients review; use the slugs as filters."""
+
+    serializer_class = ProcedureSerializer
+
+    def get_queryset(self):
+        return api_procedures()

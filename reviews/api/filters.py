@@ -1,0 +1,30 @@
+"""The review filters of the API: the profile page's filters plus who and what."""
+
+import django_filters
+
+from practitioners.filters import ReviewFilterSet
+from practitioners.models import Procedure
+
+
+class PartnerReviewFilterSet(ReviewFilterSet):
+    """``complication``, ``skin_type`` and ``rating`` as on a profile, plus
+    ``practitioner`` (id) and ``procedure`` (slug) across the directory."""
+
+    practitioner = django_filters.NumberFilter(
+        field_name="practitioner_id",
+        min_value=1,
+        label="Practitioner id",
+        error_messages={
+            "invalid": "Enter a practitioner id (a whole number).",
+            "min_value": "Enter a practitioner id (a whole number).",
+        },
+    )
+    procedure = django_filters.ModelChoiceFilter(
+        queryset=Procedure.objects.all(),
+        to_field_name="slug",
+        label="Procedure",
+        error_messages={"invalid_choice": "“%(value)s” is not a procedure we list."},
+    )
+
+    class Meta(ReviewFilterSet.Meta):
+        fields = [*ReviewFilterSet.Meta.fields, "practitioner", "procedure"]
