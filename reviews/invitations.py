@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.errors import DomainError
+from directory.errors import DomainError, RateLimited
 from directory.models import User
 from directory.notifications import email_user
 from practitioners.models import Practitioner, Procedure
@@ -27,6 +27,11 @@ from reviews.services import treatment_date_problem
 
 INVITATION_VALID_DAYS = 30
 TOKEN_BYTES = 32
+
+
+def daily_limit() -> int:
+    """How many invitations one account may send in 24 hours (partners are throttled per key)."""
+    return getattr(settings, "REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY", 100)
 
 
 class InvitationInvalid(DomainError):
@@ -87,6 +92,14 @@ def invitation_create(
         raise DomainError(problem, code="invalid_treatment_date")
     if created_by is not None and created_by.email.lower() == email.lower():
         raise DomainError("You cannot invite yourself to review your own practice.")
+    if created_by is not None:
+        since = timezone.now() - timedelta(days=1)
+        sent = ReviewInvitation.objects.filter(created_by=created_by, created_at__gte=since)
+        if sent.count() >= daily_limit():
+            raise RateLimited(
+                f"You can send at most {daily_limit()} invitations a day. "
+                "Please send the rest tomorrow."
+            )
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()

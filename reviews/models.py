@@ -290,6 +290,10 @@ class ReviewInvitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation to review {self.practitioner} ({self.procedure})"
 
+    @property
+    def is_expired(self) -> bool:
+        return self.used_at is None and self.expires_at <= timezone.now()
+
 
 class ResponseStatus(models.TextChoices):
     PENDING = "pending", "Pending moderation"
