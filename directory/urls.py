@@ -12,9 +12,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("moderation-policy/", views.moderation_policy, name="moderation_policy"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("directory.registration_urls")),
     path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
+    # Full paths: practitioners/<slug>/review/, reviews/…, invitations/new/.
+    path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("directory.api_urls")),
 ]
