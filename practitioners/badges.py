@@ -12,6 +12,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from partners.events import verification_changed
 from practitioners.models import (
     Attestation,
     AttestationKind,
@@ -100,5 +101,10 @@ def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
     if practitioner.is_verified != badge.verified or practitioner.verified_checked_at is None:
         Practitioner.objects.filter(pk=practitioner_id).update(
             is_verified=badge.verified, verified_checked_at=timezone.now()
+        )
+    if practitioner.is_verified != badge.verified:
+        # Partners' webhooks: written with this transaction, sent by the worker on commit.
+        verification_changed(
+            practitioner_id=practitioner_id, verified=badge.verified, missing=badge.missing
         )
     return badge
