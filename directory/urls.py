@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("directory.registration_urls")),
     path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
+    path("dashboard/", include("practitioners.dashboard_urls")),
+    path("verification/", include("practitioners.verification_urls")),
     # Full paths: practitioners/<slug>/review/, reviews/…, invitations/new/.
     path("", include("reviews.urls")),
     path("admin/", admin.site.urls),

@@ -82,10 +82,6 @@ class ImportReport:
         return sum(n for outcome, n in self.outcomes.items() if outcome != "unchanged")
 
 
-def normalize_number(value: str) -> str:
-    return "".join(value.split()).upper()
-
-
 def normalize_name(value: str) -> str:
     """Compare names without case, accents, punctuation or extra spaces."""
     decomposed = unicodedata.normalize("NFKD", value)
@@ -106,7 +102,7 @@ def _parse_date(raw: str, column: str) -> tuple[date | None, str | None]:
 
 def _parse_row(line: int, values: dict[str, str]) -> RegistryRow | Problem:
     errors = []
-    number = normalize_number(values["license_number"])
+    number = services.normalize_licence_number(values["license_number"])
     if not number:
         errors.append("license_number is empty")
     first_name = " ".join(values["first_name"].split())

@@ -308,7 +308,7 @@ def attestation_submit(
             raise DomainError("Give the date of your last passed spore test (not in the future).")
         if practitioner.attestations.filter(kind=kind, status=AttestationStatus.PENDING).exists():
             raise DomainError("A sterilization attestation is already awaiting review.")
-    number = number.strip().upper()
+    number = normalize_licence_number(number)
     issuing_authority = " ".join(issuing_authority.split())
     if kind == AttestationKind.LICENSE and not (number and issuing_authority):
         raise DomainError("A licence needs its number and the authority that issued it.")
@@ -353,6 +353,11 @@ def attestation_submit(
     )
     refresh_badge(practitioner.pk)
     return attestation
+
+
+def normalize_licence_number(value: str) -> str:
+    """Licence numbers are compared without spaces or case (“rn 555” is RN555)."""
+    return "".join(value.split()).upper()
 
 
 # --- Decisions -----------------------------------------------------------------------------

@@ -1,0 +1,292 @@
+"""The practitioner's own pages (/dashboard/): claim a profile, submit attestations, see decisions.
+
+Views read through ``verification_selectors`` and write through ``services``; a domain
+error becomes a message on the page, never a server error. Evidence is served here only
+to its owner and to staff verifiers.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.csp import CSP
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from directory.errors import DomainError
+from practitioners import services
+from practitioners import verification_selectors as selectors
+from practitioners.badges import badge_for
+from practitioners.forms import ClaimForm, CredentialForm, NpiForm, SterilizationForm
+from practitioners.models import (
+    Attestation,
+    AttestationKind,
+    AttestationStatus,
+    Evidence,
+    Practitioner,
+)
+
+# Decisions a practitioner can act on again with a new submission.
+RESUBMITTABLE = frozenset(
+    {AttestationStatus.REJECTED, AttestationStatus.EXPIRED, AttestationStatus.REVOKED}
+)
+
+
+def _invitations_url() -> str | None:
+    """The reviews app's invitation page, if it exists in this build."""
+    for name in ("reviews:invitations", "reviews:invitation_list", "dashboard_invitations"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+@never_cache
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    practitioner = selectors.owned_practitioner(request.user)
+    if practitioner is None:
+        return render(
+            request,
+            "dashboard/unclaimed.html",
+            {"claims": list(selectors.claims_of(request.user))},
+        )
+    attestations = list(practitioner.attestations.all())
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "practitioner": practitioner,
+            "badge": badge_for(practitioner),
+            "attestations": attestations,
+            "resubmittable": RESUBMITTABLE,
+            "npi_form": NpiForm(initial={"npi": practitioner.npi or ""}),
+            "invitations_url": _invitations_url(),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def claim(request: HttpRequest, slug: str) -> HttpResponse:
+    practitioner = get_object_or_404(Practitioner.objects.select_related("clinic"), slug=slug)
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_submit(
+                user=request.user,
+                practitioner=practitioner,
+                message=form.cleaned_data["message"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                f"Thank you. Staff will review your claim of {practitioner.full_name}'s profile "
+                "and e-mail you the decision.",
+            )
+            return redirect("dashboard:home")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "dashboard/claim.html",
+        {"practitioner": practitioner, "form": form},
+        status=status,
+    )
+
+
+def _own_practitioner_or_redirect(request: HttpRequest) -> Practitioner | None:
+    practitioner = Practitioner.objects.filter(owner=request.user).first()
+    if practitioner is None:
+        messages.info(
+            request,
+            "Find your profile and claim it first; you can submit attestations once staff "
+            "approve your claim.",
+        )
+    return practitioner
+
+
+def _previous(request: HttpRequest, practitioner: Practitioner, kind_filter) -> Attestation | None:
+    """The decided attestation being submitted again (``?again=<id>``), if it is theirs."""
+    again = request.GET.get("again", "")
+    if not again.isdigit():
+        return None
+    return (
+        Attestation.objects.filter(
+            pk=int(again), practitioner=practitioner, status__in=RESUBMITTABLE
+        )
+        .filter(kind_filter)
+        .first()
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def credential_new(request: HttpRequest) -> HttpResponse:
+    practitioner = _own_practitioner_or_redirect(request)
+    if practitioner is None:
+        return redirect("dashboard:home")
+    initial = {}
+    previous = _previous(request, practitioner, ~Q(kind=AttestationKind.STERILIZATION))
+    if previous is not None:
+        initial = {
+            "kind": previous.kind,
+            "number": previous.number,
+            "issuing_authority": previous.issuing_authority,
+            "license_type": previous.license_type,
+            "issued_on": previous.issued_on,
+        }
+    form = CredentialForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            attestation = services.attestation_submit(
+                actor=request.user,
+                practitioner=practitioner,
+                kind=data["kind"],
+                uploads=data["evidence"],
+                number=data["number"],
+                issuing_authority=data["issuing_authority"],
+                license_type=data["license_type"],
+                issued_on=data["issued_on"],
+                expires_on=data["expires_on"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Your {attestation.get_kind_display().lower()} was submitted; staff will "
+                "review it and e-mail you the outcome.",
+            )
+            return redirect("dashboard:home")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "dashboard/credential_form.html",
+        {"form": form, "practitioner": practitioner, "previous": previous},
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def sterilization_new(request: HttpRequest) -> HttpResponse:
+    practitioner = _own_practitioner_or_redirect(request)
+    if practitioner is None:
+        return redirect("dashboard:home")
+    previous = _previous(request, practitioner, Q(kind=AttestationKind.STERILIZATION))
+    initial = {}
+    if previous is not None:
+        for answer in previous.items.all():
+            initial[f"item_{answer.item}"] = "yes" if answer.complies else "no"
+            initial[f"detail_{answer.item}"] = answer.detail
+    form = SterilizationForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attestation_submit(
+                actor=request.user,
+                practitioner=practitioner,
+                kind=AttestationKind.STERILIZATION,
+                uploads=form.cleaned_data["evidence"],
+                last_spore_test_on=form.cleaned_data["last_spore_test_on"],
+                answers=form.answers(),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                "Your sterilization attestation was submitted; staff will review it and "
+                "e-mail you the outcome.",
+            )
+            return redirect("dashboard:home")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "dashboard/sterilization_form.html",
+        {"form": form, "practitioner": practitioner, "previous": previous},
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_safe
+def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        attestation = selectors.attestation_for_owner(pk, request.user)
+    except Attestation.DoesNotExist:
+        raise Http404("No such attestation on your profile.") from None
+    return render(
+        request,
+        "dashboard/attestation_detail.html",
+        {
+            "attestation": attestation,
+            "timeline": selectors.timeline(attestation),
+            "resubmittable": RESUBMITTABLE,
+        },
+    )
+
+
+@login_required
+@require_POST
+def npi_update(request: HttpRequest) -> HttpResponse:
+    practitioner = Practitioner.objects.filter(owner=request.user).first()
+    if practitioner is None:
+        raise Http404("You do not manage a profile.")
+    form = NpiForm(request.POST)
+    if form.is_valid():
+        try:
+            services.practitioner_set_npi(
+                actor=request.user, practitioner=practitioner, npi=form.cleaned_data["npi"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your NPI was saved.")
+    else:
+        for error in form.errors.get("npi", []):
+            messages.error(request, f"NPI not saved: {error}")
+    return redirect(reverse("dashboard:home") + "#npi")
+
+
+# The evidence itself: never cached, never framed, never able to run anything.
+EVIDENCE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE], "sandbox": True}
+
+
+@never_cache
+@login_required
+@require_safe
+@csp_override(EVIDENCE_CSP)
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        evidence = selectors.evidence_for(pk)
+    except Evidence.DoesNotExist:
+        raise Http404("No such file.") from None
+    practitioner = evidence.attestation.practitioner
+    if not (services.can_verify(request.user) or practitioner.owner_id == request.user.pk):
+        # Not 403: whether a file exists is itself nobody else's business.
+        raise Http404("No such file.")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This file is no longer stored.") from None
+    response = FileResponse(
+        handle,
+        content_type=evidence.content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=evidence.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

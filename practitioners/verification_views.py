@@ -1,0 +1,237 @@
+"""The staff verification queue (/verification/): attestations and profile claims.
+
+Only users holding ``practitioners.verify_attestation`` (group "Verifiers") get in; the
+services check the permission again, so no other entry point can bypass it. Every
+decision is a POST that calls one service and redirects (no JavaScript needed).
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from directory.errors import DomainError
+from directory.workflow import allowed_moves
+from practitioners import services
+from practitioners import verification_selectors as selectors
+from practitioners.forms import ReasonForm, VerifyForm
+from practitioners.models import Attestation, AttestationKind, AttestationStatus, ProfileClaim
+
+PAGE_SIZE = 20
+QUEUE_STATUSES = {
+    AttestationStatus.PENDING: "Awaiting review",
+    AttestationStatus.VERIFIED: "Verified (by expiry date)",
+}
+
+
+def verifier_required(view: Callable) -> Callable:
+    """Anonymous visitors are sent to sign in; signed-in users without the role get 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not services.can_verify(request.user):
+            raise PermissionDenied("Only staff verifiers can see the verification queue.")
+        return never_cache(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+@verifier_required
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", AttestationStatus.PENDING)
+    if status not in QUEUE_STATUSES:
+        status = AttestationStatus.PENDING
+    kind = request.GET.get("kind", "")
+    if kind not in AttestationKind.values:
+        kind = ""
+    page = Paginator(selectors.verification_queue(status=status, kind=kind), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "verification/queue.html",
+        {
+            "page": page,
+            "query": urlencode({k: v for k, v in (("status", status), ("kind", kind)) if v}),
+            "status": status,
+            "kind": kind,
+            "statuses": QUEUE_STATUSES,
+            "kinds": AttestationKind.choices,
+            "counts": selectors.queue_counts(),
+            "verify_form": VerifyForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    attestation: Attestation,
+    *,
+    verify_form: VerifyForm | None = None,
+    reject_form: ReasonForm | None = None,
+    revoke_form: ReasonForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    moves = allowed_moves(Attestation.TRANSITIONS, attestation.status)
+    return render(
+        request,
+        "verification/attestation_detail.html",
+        {
+            "attestation": attestation,
+            "timeline": selectors.timeline(attestation),
+            "can_verify": AttestationStatus.VERIFIED in moves,
+            "can_reject": AttestationStatus.REJECTED in moves,
+            "can_revoke": AttestationStatus.REVOKED in moves,
+            "verify_form": verify_form or VerifyForm(),
+            "reject_form": reject_form or ReasonForm(prefix="reject"),
+            "revoke_form": revoke_form or ReasonForm(prefix="revoke"),
+        },
+        status=status,
+    )
+
+
+def _attestation(pk: int) -> Attestation:
+    try:
+        return selectors.attestation_for_staff(pk)
+    except Attestation.DoesNotExist:
+        raise Http404("No such attestation.") from None
+
+
+@verifier_required
+@require_safe
+def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _attestation(pk))
+
+
+def _decide(
+    request: HttpRequest, attestation: Attestation, action: Callable[[], object], done: str
+):
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("verification:attestation", pk=attestation.pk)
+    messages.success(request, done)
+    if request.POST.get("return_to") == "queue":
+        return redirect("verification:queue")
+    return redirect("verification:attestation", pk=attestation.pk)
+
+
+@verifier_required
+@require_POST
+def attestation_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    attestation = _attestation(pk)
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, attestation, verify_form=form, status=400)
+    return _decide(
+        request,
+        attestation,
+        lambda: services.attestation_verify(
+            attestation_id=attestation.pk,
+            actor=request.user,
+            expires_on=form.cleaned_data["expires_on"],
+            note=form.cleaned_data["note"],
+        ),
+        f"Verified: {attestation}.",
+    )
+
+
+@verifier_required
+@require_POST
+def attestation_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    attestation = _attestation(pk)
+    form = ReasonForm(request.POST, prefix="reject")
+    if not form.is_valid():
+        return _detail(request, attestation, reject_form=form, status=400)
+    return _decide(
+        request,
+        attestation,
+        lambda: services.attestation_reject(
+            attestation_id=attestation.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        f"Rejected: {attestation}. The practitioner is e-mailed the reason.",
+    )
+
+
+@verifier_required
+@require_POST
+def attestation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    attestation = _attestation(pk)
+    form = ReasonForm(request.POST, prefix="revoke")
+    if not form.is_valid():
+        return _detail(request, attestation, revoke_form=form, status=400)
+    return _decide(
+        request,
+        attestation,
+        lambda: services.attestation_revoke(
+            attestation_id=attestation.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        f"Revoked: {attestation}. The practitioner is e-mailed the reason.",
+    )
+
+
+@verifier_required
+@require_safe
+def claims(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.pending_claims(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "verification/claims.html",
+        {"page": page, "counts": selectors.queue_counts(), "reason_form": ReasonForm()},
+    )
+
+
+def _claim(pk: int) -> ProfileClaim:
+    try:
+        return ProfileClaim.objects.select_related("practitioner", "user").get(pk=pk)
+    except ProfileClaim.DoesNotExist:
+        raise Http404("No such claim.") from None
+
+
+@verifier_required
+@require_POST
+def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim(pk)
+    try:
+        services.claim_approve(claim_id=claim.pk, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"Approved: {claim.user.email} now manages {claim.practitioner.full_name}."
+        )
+    return redirect("verification:claims")
+
+
+@verifier_required
+@require_POST
+def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim(pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason to reject the claim: the claimant is told why.")
+        return redirect("verification:claims")
+    try:
+        services.claim_reject(
+            claim_id=claim.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"Rejected the claim of {claim.practitioner.full_name}'s profile."
+        )
+    return redirect("verification:claims")
