@@ -15,10 +15,11 @@ urlpatterns = [
     path("accounts/", include("directory.registration_urls")),
     path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
-    path("dashboard/", include("practitioners.dashboard_urls")),
-    path("verification/", include("practitioners.verification_urls")),
     # Full paths: practitioners/<slug>/review/, reviews/…, invitations/new/.
     path("", include("reviews.urls")),
+    path("dashboard/", include("practitioners.dashboard_urls")),
+    path("verification/", include("practitioners.verification_urls")),
+    path("", include("reviews.moderation_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("directory.api_urls")),
 ]

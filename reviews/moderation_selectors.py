@@ -1,0 +1,191 @@
+"""Reads for the moderation pages: the queue in its order, one item with its context, alerts.
+
+Each selector returns rows already carrying what its template shows, so the number of
+queries per page does not grow with the number of items.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from directory.models import AuditEntry, User
+from reviews.models import (
+    AlertStatus,
+    Complication,
+    PractitionerResponse,
+    ResponseStatus,
+    Review,
+    ReviewReport,
+    ReviewStatus,
+    RuleHit,
+    SafetyAlert,
+)
+from reviews.moderation import in_queue, open_report_exists
+
+RECENT_LIMIT = 10
+
+
+class Priority:
+    """Queue order: safety reports first, then reported published reviews, then the rest."""
+
+    SEVERE = 0
+    REPORTED = 1
+    ROUTINE = 2
+
+
+def review_queue() -> QuerySet[Review]:
+    """Queued reviews in the order moderators work them, oldest first within each group.
+
+    Reported reviews wait from their first open report, the others from submission.
+    """
+    open_reports = ReviewReport.objects.filter(review=OuterRef("pk"), status="open")
+    first_report = open_reports.order_by("created_at").values("created_at")[:1]
+    report_count = open_reports.order_by().values("review").annotate(n=Count("pk")).values("n")[:1]
+    return (
+        Review.objects.filter(in_queue())
+        .annotate(
+            has_open_report=open_report_exists(),
+            open_report_count=Coalesce(Subquery(report_count), Value(0)),
+            queued_at=Coalesce(Subquery(first_report), F("submitted_at")),
+            priority=Case(
+                When(has_severe_complication=True, then=Value(Priority.SEVERE)),
+                When(has_open_report=True, then=Value(Priority.REPORTED)),
+                default=Value(Priority.ROUTINE),
+                output_field=IntegerField(),
+            ),
+        )
+        .select_related("practitioner", "procedure", "author", "claimed_by")
+        .prefetch_related("complications", "rule_hits")
+        .order_by("priority", "queued_at", "id")
+    )
+
+
+def queue_counts() -> dict[str, int]:
+    """How many reviews wait in each group, and how many responses and open alerts."""
+    counts = Review.objects.filter(in_queue()).aggregate(
+        total=Count("pk"),
+        severe=Count("pk", filter=Q(has_severe_complication=True)),
+        reported=Count("pk", filter=Q(status=ReviewStatus.PUBLISHED)),
+    )
+    counts["responses"] = PractitionerResponse.objects.filter(status=ResponseStatus.PENDING).count()
+    return counts
+
+
+def review_for_moderation(review_id: int) -> Review:
+    """One review with everything the moderator sees about it; raises DoesNotExist."""
+    return (
+        Review.objects.annotate(has_open_report=open_report_exists())
+        .select_related(
+            "author",
+            "practitioner",
+            "practitioner__clinic",
+            "procedure",
+            "claimed_by",
+            "invitation",
+        )
+        .prefetch_related(
+            "complications",
+            "rule_hits",
+            Prefetch(
+                "reports",
+                queryset=ReviewReport.objects.select_related("reporter").order_by("created_at"),
+            ),
+        )
+        .get(pk=review_id)
+    )
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    joined: datetime
+    email: str  # shown to staff only: these pages are staff-only
+    counts: dict[str, int]
+    recent: list[Review]
+
+
+def author_history(review: Review) -> AuthorHistory:
+    """The author's account age, their reviews by status and their most recent other reviews."""
+    author: User = review.author
+    rows = Review.objects.filter(author=author).values("status").annotate(n=Count("pk"))
+    counts = {row["status"]: row["n"] for row in rows}
+    recent = list(
+        Review.objects.filter(author=author)
+        .exclude(pk=review.pk)
+        .select_related("practitioner")
+        .order_by("-created_at")[:RECENT_LIMIT]
+    )
+    return AuthorHistory(
+        joined=author.date_joined, email=author.email, counts=counts, recent=recent
+    )
+
+
+def practitioner_recent_reviews(review: Review) -> list[Review]:
+    """The practitioner's other recent reviews, in any status, newest first."""
+    return list(
+        Review.objects.filter(practitioner_id=review.practitioner_id)
+        .exclude(pk=review.pk)
+        .select_related("author")
+        .prefetch_related("complications")
+        .order_by("-created_at")[:RECENT_LIMIT]
+    )
+
+
+def decision_timeline(review: Review) -> list[AuditEntry]:
+    """Every recorded decision about the review and its reports, oldest first."""
+    report_ids = [report.pk for report in review.reports.all()]
+    review_type = ContentType.objects.get_for_model(Review)
+    report_type = ContentType.objects.get_for_model(ReviewReport)
+    return list(
+        AuditEntry.objects.filter(
+            Q(content_type=review_type, object_id=review.pk)
+            | Q(content_type=report_type, object_id__in=report_ids)
+        )
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+
+
+def response_queue() -> QuerySet[PractitionerResponse]:
+    """Pending practitioner responses, oldest first, with the review they answer."""
+    return (
+        PractitionerResponse.objects.filter(status=ResponseStatus.PENDING)
+        .select_related("author", "review", "review__practitioner", "review__author")
+        .prefetch_related(
+            Prefetch("rule_hits", queryset=RuleHit.objects.order_by("-weight", "code"))
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def safety_alerts(*, status: str = AlertStatus.OPEN) -> QuerySet[SafetyAlert]:
+    """Safety alerts in one status, newest first, with the reviews behind them."""
+    return (
+        SafetyAlert.objects.filter(status=status)
+        .select_related("practitioner")
+        .prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.order_by("-published_at").prefetch_related(
+                    Prefetch(
+                        "complications", queryset=Complication.objects.filter(severity="severe")
+                    )
+                ),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
