@@ -312,7 +312,6 @@ class ReviewFilterSet(django_filters.FilterSet):
         choices=[(str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
         coerce=int,
         label="Overall rating",
-        empty_label="Any rating",
         error_messages=_choice_error("rating", ["1", "2", "3", "4", "5"]),
     )
 

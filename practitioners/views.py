@@ -1,27 +1,226 @@
-"""Public practitioner pages."""
+"""Public practitioner pages: the search and the profile."""
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
 from practitioners import selectors
 from practitioners.badges import badge_for
+from practitioners.filters import (
+    DEFAULT_RADIUS_KM,
+    MAX_RADIUS_KM,
+    PractitionerFilterSet,
+    ReviewFilterSet,
+    Sort,
+)
+from practitioners.models import Practitioner, Profession
+from reviews.models import ComplicationType, SkinType
+from reviews.selectors import attach_public_responses, safety_summary
 
 PAGE_SIZE = 20
+REVIEWS_PAGE_SIZE = 10
+RADIUS_CHOICES = (5, 10, 25, 50, 100, 250)
+MIN_RATING_CHOICES = ("3", "3.5", "4", "4.5")
+LOCATION_KEYS = ("near", "lat", "lng", "radius_km")
+
+
+@dataclass(frozen=True)
+class FilterLink:
+    """An active filter, or a way to relax the search: a label and the URL without it."""
+
+    label: str
+    url: str
+
+
+def _url(
+    params: QueryDict, *, drop: tuple[str, ...] = (), drop_value: tuple[str, str] | None = None
+) -> str:
+    kept = params.copy()
+    for key in (*drop, "page"):
+        kept.pop(key, None)
+    if drop_value is not None:
+        key, value = drop_value
+        kept.setlist(key, [v for v in kept.getlist(key) if v != value])
+    if kept.get("sort") == Sort.DISTANCE and not any(kept.get(k) for k in ("near", "lat")):
+        kept.pop("sort")
+    for key in [k for k, values in kept.lists() if not any(values)]:
+        kept.pop(key)
+    query = kept.urlencode()
+    return f"?{query}" if query else "?"
+
+
+def _active_filters(filterset: PractitionerFilterSet, params: QueryDict) -> list[FilterLink]:
+    """Each filter in effect, with the URL of the same search without it."""
+    data = filterset.form.cleaned_data
+    links: list[FilterLink] = []
+    if data.get("q"):
+        links.append(FilterLink(f"Matching “{data['q']}”", _url(params, drop=("q",))))
+    if data.get("procedure"):
+        links.append(FilterLink(data["procedure"].name, _url(params, drop=("procedure",))))
+    if filterset.place is not None:
+        label = f"Within {filterset.radius:g} km of {filterset.place.name}"
+        links.append(FilterLink(label, _url(params, drop=LOCATION_KEYS)))
+    if data.get("verified"):
+        links.append(FilterLink("Verified only", _url(params, drop=("verified",))))
+    if data.get("profession"):
+        label = Profession(data["profession"]).label
+        links.append(FilterLink(label, _url(params, drop=("profession",))))
+    if data.get("min_rating") is not None:
+        label = f"Rated {data['min_rating']:g} or more"
+        links.append(FilterLink(label, _url(params, drop=("min_rating",))))
+    if data.get("skin_type"):
+        label = f"Reviewed by skin type {data['skin_type']}"
+        links.append(FilterLink(label, _url(params, drop=("skin_type",))))
+    if data.get("no_severe"):
+        links.append(FilterLink("No severe complications", _url(params, drop=("no_severe",))))
+    for kind in data.get("exclude_complication") or ():
+        label = f"No {ComplicationType(kind).label.lower()} reported"
+        links.append(FilterLink(label, _url(params, drop_value=("exclude_complication", kind))))
+    return links
+
+
+def _wider_radius(filterset: PractitionerFilterSet, params: QueryDict) -> FilterLink | None:
+    if filterset.place is None or filterset.radius >= MAX_RADIUS_KM:
+        return None
+    wider = next((r for r in (*RADIUS_CHOICES, MAX_RADIUS_KM) if r > filterset.radius), None)
+    if wider is None:
+        return None
+    widened = params.copy()
+    widened["radius_km"] = str(wider)
+    widened.pop("page", None)
+    return FilterLink(f"Search within {wider} km instead", f"?{widened.urlencode()}")
 
 
 @require_safe
 def practitioner_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.practitioner_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "practitioners/list.html", {"page": page})
+    """The search: every SPEC.md filter, a page of results, and a way out of an empty one."""
+    params = request.GET
+    filterset = selectors.practitioner_search(params)
+    errors: list[tuple[str, str]] = []
+    page = None
+    try:
+        number = selectors.page_number(params.get("page"))
+    except selectors.InvalidPage as error:
+        errors.append(("page", str(error)))
+        number = 1
+    if filterset.is_valid():
+        page = selectors.slice_page(filterset.qs, number, PAGE_SIZE)
+    else:
+        for name, messages in filterset.errors.items():
+            errors.extend((name, message) for message in messages)
+    active = _active_filters(filterset, params) if filterset.is_valid() else []
+    pagination_query = params.copy()
+    pagination_query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "values": _form_values(filterset),
+        "errors": errors,
+        "error_fields": {name for name, _ in errors},
+        "page": page,
+        "active_filters": active,
+        "wider_radius": _wider_radius(filterset, params) if page is not None else None,
+        "place": filterset.place,
+        "radius": filterset.radius,
+        "sort_order": filterset.sort_order if filterset.is_valid() else "",
+        "query": pagination_query.urlencode(),
+        "procedures": filterset.form.fields["procedure"].queryset.only("slug", "name"),
+        "professions": Profession.choices,
+        "skin_types": SkinType.choices,
+        "complication_types": ComplicationType.choices,
+        "sorts": Sort.choices,
+        "radius_options": _radius_options(filterset.form.data.get("radius_km", "")),
+        "min_rating_choices": MIN_RATING_CHOICES,
+        "default_radius": DEFAULT_RADIUS_KM,
+    }
+    status = 400 if errors else 200
+    return render(request, "practitioners/list.html", context, status=status)
+
+
+def _radius_options(raw: str) -> list[tuple[str, bool]]:
+    """The radius choices, with one typed into the URL kept so it stays selected."""
+    chosen = raw.strip() or str(DEFAULT_RADIUS_KM)
+    options = [str(km) for km in RADIUS_CHOICES]
+    if chosen not in options:
+        try:
+            km = float(chosen)
+        except ValueError:
+            km = None
+        if km is not None and 1 <= km <= MAX_RADIUS_KM:
+            options = sorted({*options, f"{km:g}"}, key=float)
+            chosen = f"{km:g}"
+    return [(option, option == chosen) for option in options]
+
+
+def _form_values(filterset: PractitionerFilterSet) -> dict:
+    """What the patient typed, to put back into the form (raw, so bad input can be fixed)."""
+    data = filterset.form.data
+    return {
+        "q": data.get("q", ""),
+        "near": data.get("near", ""),
+        "lat": data.get("lat", ""),
+        "lng": data.get("lng", ""),
+        "radius_km": data.get("radius_km", "") or str(DEFAULT_RADIUS_KM),
+        "procedure": data.get("procedure", ""),
+        "profession": data.get("profession", ""),
+        "min_rating": data.get("min_rating", ""),
+        "skin_type": data.get("skin_type", ""),
+        "verified": data.get("verified", "") in ("1", "true", "on", "yes"),
+        "no_severe": data.get("no_severe", "") in ("1", "true", "on", "yes"),
+        "exclude_complication": data.getlist("exclude_complication")
+        if hasattr(data, "getlist")
+        else [],
+        "sort": data.get("sort", ""),
+    }
+
+
+def _write_review_url(practitioner: Practitioner) -> str:
+    try:
+        return reverse("reviews:write", kwargs={"slug": practitioner.slug})
+    except NoReverseMatch:  # the review form's URL is SPEC's: /practitioners/<slug>/review/
+        return f"{practitioner.get_absolute_url()}review/"
 
 
 @require_safe
 def practitioner_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The profile: verification, safety summary with its chart, and filtered reviews."""
     practitioner = selectors.practitioner_profile(slug)
-    return render(
-        request,
-        "practitioners/detail.html",
-        {"practitioner": practitioner, "badge": badge_for(practitioner)},
-    )
+    reviews: ReviewFilterSet = selectors.review_search(practitioner, request.GET)
+    errors: list[tuple[str, str]] = []
+    try:
+        number = selectors.page_number(request.GET.get("page"))
+    except selectors.InvalidPage as error:
+        errors.append(("page", str(error)))
+        number = 1
+    page = None
+    if reviews.is_valid():
+        page = selectors.slice_page(reviews.qs, number, REVIEWS_PAGE_SIZE)
+        attach_public_responses(list(page.object_list))
+    else:
+        for name, messages in reviews.errors.items():
+            errors.extend((name, message) for message in messages)
+    query = request.GET.copy()
+    query.pop("page", None)
+    review_filters_active = any(request.GET.get(k) for k in ("complication", "skin_type", "rating"))
+    context = {
+        "practitioner": practitioner,
+        "badge": badge_for(practitioner),
+        "write_review_url": _write_review_url(practitioner),
+        "safety": safety_summary(getattr(practitioner, "summary", None)),
+        "reviews": reviews,
+        "review_values": {
+            k: request.GET.get(k, "") for k in ("complication", "skin_type", "rating")
+        },
+        "review_filters_active": review_filters_active,
+        "page": page,
+        "errors": errors,
+        "error_fields": {name for name, _ in errors},
+        "query": query.urlencode(),
+        "complication_types": ComplicationType.choices,
+        "skin_types": SkinType.choices,
+        "ratings": [(str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
+    }
+    return render(request, "practitioners/detail.html", context, status=400 if errors else 200)
