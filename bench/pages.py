@@ -164,6 +164,8 @@ def inspect(path: str, *, api_key: str = "", repeat: int = 5) -> Inspection:
         client.get(path, **headers)  # warm the process and the database's buffers
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path, **headers)
+        # Read now: the next request's request_started signal empties the query log.
+        sql = [query["sql"] for query in captured.captured_queries]
         timings = []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -171,9 +173,9 @@ def inspect(path: str, *, api_key: str = "", repeat: int = 5) -> Inspection:
             timings.append((time.perf_counter() - started) * 1000)
     return Inspection(
         status=response.status_code,
-        queries=len(captured.captured_queries),
+        queries=len(sql),
         uncached_ms=round(statistics.median(timings), 2),
-        sql=[query["sql"] for query in captured.captured_queries],
+        sql=sql,
     )
 
 
