@@ -287,6 +287,6 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
         as_attachment=request.GET.get("download") == "1",
         filename=evidence.original_name,
     )
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = "private, no-store"  # never_cache adds the rest
     response["X-Robots-Tag"] = "noindex"
     return response
