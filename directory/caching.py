@@ -141,3 +141,35 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return response
 
     return wrapped
+
+
+def cached_api_response(request, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """Serve a public API GET from the cache, rendering and storing it on a miss.
+
+    Call it from a DRF handler (``list``/``retrieve``), which runs after authentication,
+    permissions and throttling: every caller is still checked, only the work of reading
+    and serializing public data is shared. The body is the same for every caller allowed
+    to read, so the key is the URL alone; a 200's data is stored as rendered JSON.
+    """
+    from rest_framework.settings import api_settings
+
+    timeout = settings.PAGE_CACHE_SECONDS
+    if timeout <= 0 or request.method != "GET":
+        return render()
+    try:
+        generation = cache_generation()
+        key = "" if generation is None else "api:" + page_key(request, generation)
+        body = cache.get(key) if key else None
+    except Exception:
+        logger.exception("Page cache unavailable; answering without it")
+        return render()
+    if body is not None:
+        return HttpResponse(body, content_type="application/json")
+    response = render()
+    if key and response.status_code == 200 and getattr(response, "data", None) is not None:
+        renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]()
+        try:
+            cache.set(key, renderer.render(response.data), timeout)
+        except Exception:
+            logger.exception("Could not store an API answer in the cache")
+    return response

@@ -1,17 +1,23 @@
 """Whole-page caching of anonymous pages and the cache generation that makes them stale."""
 
+import json
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory, override_settings
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from directory.caching import (
     GENERATION_KEY,
     bump_cache_generation,
     cache_generation,
     cache_public_page,
+    cached_api_response,
 )
 from practitioners.tests.factories import PractitionerFactory
 
@@ -173,3 +179,57 @@ def test_an_unreachable_cache_only_means_rendering_every_time(monkeypatch):
     assert page(get()).status_code == 200
     assert page(get()).status_code == 200
     assert view.calls == 2
+
+
+class HeaderKey(BasePermission):
+    """Stands in for the partner key check: only callers sending X-Key: good may read."""
+
+    def has_permission(self, request, view):
+        return request.headers.get("X-Key") == "good"
+
+
+class PublicList(APIView):
+    permission_classes = [HeaderKey]
+    serializations = 0
+
+    def get(self, request):
+        return cached_api_response(request, self.serialize)
+
+    def serialize(self):
+        PublicList.serializations += 1
+        return Response({"results": [{"id": 7, "name": "Zoë"}], "next": None})
+
+
+def test_an_api_answer_is_serialized_once_and_served_as_the_same_json():
+    PublicList.serializations = 0
+    view = PublicList.as_view()
+
+    first = view(RequestFactory().get("/api/v1/practitioners/", HTTP_X_KEY="good"))
+    first.render()
+    second = view(RequestFactory().get("/api/v1/practitioners/", HTTP_X_KEY="good"))
+
+    assert PublicList.serializations == 1
+    assert json.loads(second.content) == json.loads(first.content)
+    assert second["Content-Type"] == "application/json"
+
+
+def test_a_cached_api_answer_still_checks_every_caller():
+    view = PublicList.as_view()
+    view(RequestFactory().get("/api/v1/practitioners/", HTTP_X_KEY="good")).render()
+
+    refused = view(RequestFactory().get("/api/v1/practitioners/", HTTP_X_KEY="bad"))
+
+    assert refused.status_code == 403
+
+
+def test_an_api_error_is_not_stored():
+    calls = []
+
+    def render():
+        calls.append(1)
+        return Response({"error": {"code": "invalid"}}, status=400)
+
+    cached_api_response(get("/api/v1/practitioners/?radius_km=x"), render)
+    cached_api_response(get("/api/v1/practitioners/?radius_km=x"), render)
+
+    assert len(calls) == 2
