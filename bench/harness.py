@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     loader = loader_name(args.loader)
     started_at = datetime.now(UTC)
+    load_before = os.getloadavg()
 
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     import django
@@ -296,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         "seeding": seeding,
         "conditions": {
             "cpus": os.cpu_count(),
-            "load_average_before": os.getloadavg(),
+            "load_average_before": load_before,
             "python": platform.python_version(),
             "platform": platform.platform(),
             "gunicorn_workers": args.workers,

@@ -1,6 +1,11 @@
-"""The benchmark's table and its check against the budgets in the spec."""
+"""The benchmark's table and its check against the budgets in the spec.
 
+``python -m bench.report bench/results/<file>.json`` prints the table of an earlier run.
+"""
+
+import json
 import statistics
+import sys
 
 SEARCH_MEDIAN_MS = 30
 SEARCH_P99_MS = 100
@@ -19,6 +24,12 @@ def floor_rps(result: dict) -> float:
     if result.get("floor_end"):
         measured.append(result["floor_end"]["many"]["requests_per_second"])
     return statistics.fmean(measured) if measured else 0.0
+
+
+def _sql_ms(plans: list[dict]) -> float | None:
+    """The database's own execution time of a page's queries (EXPLAIN ANALYZE, PostgreSQL)."""
+    times = [plan["execution_ms"] for plan in plans if plan.get("execution_ms") is not None]
+    return round(sum(times), 2) if times else None
 
 
 def rows(result: dict) -> list[dict]:
@@ -40,6 +51,7 @@ def rows(result: dict) -> list[dict]:
                 "queries": scenario.get("queries"),
                 "uncached_ms": scenario.get("uncached_ms"),
                 "floor_share": round(rps / floor, 3) if floor else None,
+                "sql_ms": _sql_ms(scenario.get("plans", [])),
                 "full_scans": sorted(
                     {
                         t
@@ -113,18 +125,21 @@ def table(result: dict) -> str:
         f"{result['size']['reviews']:,} reviews · {conditions['cpus']} CPUs · gunicorn "
         f"{conditions['gunicorn_workers']}x{conditions['gunicorn_threads']} "
         f"{conditions['worker_class']} · {conditions['loader']} {conditions['duration_s']:g} s "
-        f"per run · page cache {conditions['page_cache_seconds']} s",
+        f"per run · page cache {conditions['page_cache_seconds']} s · load average "
+        f"{conditions['load_average_before'][0]:.1f} before, "
+        f"{conditions['load_average_after'][0]:.1f} after",
         "",
         f"{'page':<18} {'median':>8} {'p99':>8} {f'req/s@{connections}':>10} {'x floor':>8} "
-        f"{'errors':>6} {'queries':>7} {'uncached':>9}",
+        f"{'errors':>6} {'queries':>7} {'uncached':>9} {'SQL':>8}",
     ]
     for row in result["rows"]:
         share = "" if row["floor_share"] is None else f"{row['floor_share']:.2f}"
         uncached = "" if row["uncached_ms"] is None else f"{row['uncached_ms']:.1f} ms"
+        sql = "" if row.get("sql_ms") is None else f"{row['sql_ms']:.1f} ms"
         lines.append(
             f"{row['name']:<18} {row['median_ms']:>5.1f} ms {row['p99_ms']:>5.1f} ms "
             f"{row['requests_per_second']:>10.0f} {share:>8} {row['errors']:>6} "
-            f"{row['queries'] if row['queries'] is not None else '':>7} {uncached:>9}"
+            f"{row['queries'] if row['queries'] is not None else '':>7} {uncached:>9} {sql:>8}"
         )
     if result.get("floor_end"):
         first = next(r for r in result["rows"] if r["kind"] == "floor")["requests_per_second"]
@@ -149,3 +164,8 @@ def table(result: dict) -> str:
     else:
         lines.append(f"Budgets: all {len(verdict['checks'])} held{note}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as saved:
+        print(table(json.load(saved)))
