@@ -136,16 +136,31 @@ def _parse_row(line: int, values: dict[str, str]) -> RegistryRow | Problem:
     )
 
 
+class _NotUtf8(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _decoded_lines(handle) -> Iterator[str]:
+    """Decode line by line, so an invalid byte is reported on its own line."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotUtf8(number) from None
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
 def read_rows(path: Path) -> Iterator[RegistryRow | Problem]:
     """Yield each data row parsed, or the problem that makes it malformed, with its line."""
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115
+        handle = open(path, "rb")  # noqa: SIM115
     except OSError as error:
         raise RegistryFileError(f"Cannot open {path}: {error.strerror}") from None
     previous_limit = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         with handle:
-            yield from _rows(csv.reader(handle))
+            yield from _rows(csv.reader(_decoded_lines(handle)))
     finally:
         csv.field_size_limit(previous_limit)
 
@@ -153,7 +168,9 @@ def read_rows(path: Path) -> Iterator[RegistryRow | Problem]:
 def _rows(reader) -> Iterator[RegistryRow | Problem]:
     try:
         header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as error:
+    except _NotUtf8:
+        raise RegistryFileError("line 1: the header is not valid UTF-8") from None
+    except csv.Error as error:
         raise RegistryFileError(f"line 1: the header cannot be read ({error})") from None
     if not header:
         raise RegistryFileError("The file is empty: a header row is needed.")
@@ -168,8 +185,8 @@ def _rows(reader) -> Iterator[RegistryRow | Problem]:
             raw = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError:
-            yield Problem(line, "is not valid UTF-8 (here or just after); the rest was not read")
+        except _NotUtf8 as error:
+            yield Problem(error.line, "is not valid UTF-8; the rest of the file was not read")
             return
         except csv.Error as error:
             yield Problem(line, f"cannot be parsed as CSV ({error}); the rest was not read")
