@@ -26,7 +26,7 @@ from reviews.forms import (
 )
 from reviews.invitations import invitation_create, invitation_for_token
 from reviews.models import ReviewInvitation, ReviewStatus
-from reviews.policy import PolicyReason
+from reviews.policy import reason_label
 from reviews.services import (
     COMPLICATION_FIELDS,
     REVIEW_FIELDS,
@@ -189,13 +189,6 @@ def review_submitted(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _reason_label(code: str) -> str:
-    try:
-        return PolicyReason(code).label
-    except ValueError:
-        return code
-
-
 @login_required
 @require_safe
 def my_reviews(request: HttpRequest) -> HttpResponse:
@@ -203,7 +196,9 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     for review in page:
-        review.decision_reason_label = _reason_label(review.decision_reason or "")
+        review.decision_reason_label = (
+            reason_label(review.decision_reason) if review.decision_reason else ""
+        )
         review.can_edit = review.status in EDITABLE_STATUSES
         review.can_withdraw = review.status != ReviewStatus.WITHDRAWN
     return render(
