@@ -9,7 +9,7 @@ does nothing when one is, so it is safe to call on every deploy or worker start.
 import logging
 from datetime import datetime, time, timedelta
 
-from django.tasks import TaskResultStatus, default_task_backend, task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -32,7 +32,7 @@ def next_daily_run(now: datetime | None = None) -> datetime:
 
 
 def _schedule_next(run_after: datetime) -> bool:
-    if not default_task_backend.supports_defer:
+    if not expire_attestations_daily.get_backend().supports_defer:
         # A backend that runs tasks at once (tests) cannot hold one for tomorrow.
         return False
     expire_attestations_daily.using(run_after=run_after).enqueue()
@@ -51,7 +51,7 @@ def expire_attestations_daily() -> str:
 
 def _waiting_runs() -> int:
     """How many runs of the daily job are queued and not yet started (database backend)."""
-    if not isinstance(default_task_backend, DatabaseBackend):
+    if not isinstance(expire_attestations_daily.get_backend(), DatabaseBackend):
         return 0
     return DBTaskResult.objects.filter(
         task_path=expire_attestations_daily.module_path, status=TaskResultStatus.READY
