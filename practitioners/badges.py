@@ -28,25 +28,41 @@ class Badge:
     missing: list[str] = field(default_factory=list)
 
 
+PENDING_RENEWAL = "; a renewal is pending review"
+
+
+def _standing_reason(licence: Attestation) -> str:
+    return f"licence {licence.get_standing_display().lower()} per {licence.issuing_authority}"
+
+
 def _licence_reason(licences: list[Attestation], today: date) -> str | None:
     if any(a.is_current(today) and a.standing == Standing.ACTIVE for a in licences):
         return None
+    pending = any(a.status == AttestationStatus.PENDING for a in licences)
+    suffix = PENDING_RENEWAL if pending else ""
     verified = [a for a in licences if a.status == AttestationStatus.VERIFIED]
     for licence in verified:
         if licence.standing and licence.standing != Standing.ACTIVE:
-            return (
-                f"licence {licence.get_standing_display().lower()} per {licence.issuing_authority}"
-            )
-    for licence in verified:
-        if licence.expires_on and licence.expires_on < today:
-            return f"licence expired on {licence.expires_on.isoformat()}"
-    lapsed = [a for a in licences if a.status == AttestationStatus.EXPIRED and a.expires_on]
+            return _standing_reason(licence) + suffix
+    lapsed = [
+        a
+        for a in licences
+        if a.expires_on
+        and (
+            a.status == AttestationStatus.EXPIRED
+            or (a.status == AttestationStatus.VERIFIED and a.expires_on < today)
+        )
+    ]
     if lapsed:
         latest = max(lapsed, key=lambda a: a.expires_on)
-        return f"licence expired on {latest.expires_on.isoformat()}"
-    if any(a.status == AttestationStatus.PENDING for a in licences):
+        return f"licence expired on {latest.expires_on.isoformat()}{suffix}"
+    if pending:
         return "licence pending review"
-    if any(a.status == AttestationStatus.REVOKED for a in licences):
+    revoked = [a for a in licences if a.status == AttestationStatus.REVOKED]
+    if revoked:
+        latest = max(revoked, key=lambda a: (a.submitted_at, a.pk or 0))
+        if latest.standing and latest.standing != Standing.ACTIVE:
+            return _standing_reason(latest)
         return "licence verification revoked"
     if any(a.status == AttestationStatus.REJECTED for a in licences):
         return "licence rejected; a new one has not been submitted"
@@ -56,13 +72,22 @@ def _licence_reason(licences: list[Attestation], today: date) -> str | None:
 def _sterilization_reason(attestations: list[Attestation], today: date) -> str | None:
     if any(a.is_current(today) for a in attestations):
         return None
-    verified = [a for a in attestations if a.status == AttestationStatus.VERIFIED]
-    lapsed = verified + [a for a in attestations if a.status == AttestationStatus.EXPIRED]
-    dated = [a for a in lapsed if a.expires_on]
-    if dated:
-        latest = max(dated, key=lambda a: a.expires_on)
-        return f"sterilization attestation expired on {latest.expires_on.isoformat()}"
-    if any(a.status == AttestationStatus.PENDING for a in attestations):
+    pending = any(a.status == AttestationStatus.PENDING for a in attestations)
+    lapsed = [
+        a
+        for a in attestations
+        if a.expires_on
+        and (
+            a.status == AttestationStatus.EXPIRED
+            or (a.status == AttestationStatus.VERIFIED and a.expires_on < today)
+        )
+    ]
+    if lapsed:
+        latest = max(lapsed, key=lambda a: a.expires_on)
+        return f"sterilization attestation expired on {latest.expires_on.isoformat()}" + (
+            PENDING_RENEWAL if pending else ""
+        )
+    if pending:
         return "sterilization attestation pending review"
     if any(a.status == AttestationStatus.REVOKED for a in attestations):
         return "sterilization attestation revoked"
