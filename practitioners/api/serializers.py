@@ -144,13 +144,13 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class SafetySerializer(serializers.Serializer):
-    """The 24-month safety summary; rates are null below 5 reviews (see ``note``)."""
+    """The 24-month safety summary; rates are null below 5 reviews (see ``rates_message``)."""
 
     window_months = serializers.IntegerField()
     review_count = serializers.IntegerField()
     rating = serializers.FloatField(allow_null=True)
     enough_reviews = serializers.BooleanField()
-    note = serializers.CharField(allow_blank=True)
+    rates_message = serializers.CharField(allow_blank=True)
     complication_rate = serializers.FloatField(allow_null=True)
     severe_count = serializers.IntegerField()
     complication_counts = serializers.DictField(
@@ -173,7 +173,7 @@ def safety_summary(summary: PractitionerSummary | None) -> dict:
         "review_count": count,
         "rating": round(summary.bayesian_rating, 2) if summary and count else None,
         "enough_reviews": enough,
-        "note": "" if enough else NOT_ENOUGH_REVIEWS,
+        "rates_message": "" if enough else NOT_ENOUGH_REVIEWS,
         "complication_rate": (
             round(summary.complication_review_count / count, 4) if enough else None
         ),
