@@ -97,9 +97,10 @@ def daily_limit() -> int:
 
 def _check_daily_limit(author: User) -> None:
     since = timezone.now() - timedelta(days=1)
-    if Review.objects.filter(author=author, created_at__gte=since).count() >= daily_limit():
+    limit = daily_limit()
+    if Review.objects.filter(author=author, created_at__gte=since).count() >= limit:
         raise RateLimited(
-            f"You can submit at most {daily_limit()} reviews a day. "
+            f"You can submit at most {limit} review{'' if limit == 1 else 's'} a day. "
             "Please come back tomorrow — nothing you wrote today is lost."
         )
 

@@ -336,7 +336,7 @@ def test_the_daily_limit_is_shown_as_a_clear_message(signed_in, url, patient, se
     ReviewFactory(author=patient)
     response = signed_in.post(url, review_data())
     assert response.status_code == 429
-    assert "You can submit at most 1 reviews a day" in response.content.decode()
+    assert "You can submit at most 1 review a day" in response.content.decode()
     assert Review.objects.count() == 1
 
 

@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from directory.errors import (
     DomainError,
@@ -8,10 +11,17 @@ from directory.errors import (
     TransitionNotAllowed,
 )
 from directory.models import AuditEntry
+from directory.tests.factories import UserFactory
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.models import Review
-from reviews.services import review_publish, review_reject, review_submit, review_withdraw
-from reviews.tests.factories import ReviewFactory, last_month
+from reviews.services import (
+    review_edit,
+    review_publish,
+    review_reject,
+    review_submit,
+    review_withdraw,
+)
+from reviews.tests.factories import ReviewFactory, ReviewInvitationFactory, last_month
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +41,15 @@ FIELDS = {
 }
 
 
-def submit(author, practitioner, **overrides):
+def submit(author, practitioner, *, complications=(), invitation=None, **overrides):
     fields = {**FIELDS, "treatment_month": last_month(), **overrides}
     return review_submit(
         author=author,
         practitioner=practitioner,
         procedure=procedure(),
         fields=fields,
-        complications=overrides.pop("complications", []),
+        complications=complications,
+        invitation=invitation,
     )
 
 
@@ -131,3 +142,93 @@ def test_only_the_author_can_withdraw_a_review(other_patient):
 
 def test_stale_state_is_a_conflict():
     assert StaleState.status == 409
+
+
+def test_an_account_without_a_confirmed_email_cannot_submit(db):
+    author = UserFactory(email_verified_at=None)
+    with pytest.raises(NotPermitted, match="Confirm your e-mail address"):
+        submit(author, PractitionerFactory())
+    assert Review.objects.count() == 0
+
+
+def test_a_future_treatment_month_is_refused_by_the_service(patient):
+    next_month = (timezone.localdate().replace(day=28) + datetime.timedelta(days=5)).replace(day=1)
+    with pytest.raises(DomainError, match="cannot be in the future"):
+        submit(patient, PractitionerFactory(), treatment_month=next_month)
+    assert Review.objects.count() == 0
+
+
+def test_an_invitation_marks_the_review_and_is_spent_once(patient, other_patient):
+    invitation = ReviewInvitationFactory()
+    review = submit(patient, invitation.practitioner, invitation=invitation)
+    assert review.is_verified_patient
+    invitation.refresh_from_db()
+    assert invitation.used_at is not None
+    with pytest.raises(DomainError, match="already been used"):
+        submit(other_patient, invitation.practitioner, invitation=invitation)
+    assert Review.objects.count() == 1
+
+
+def test_an_invitation_for_another_practitioner_is_refused_by_the_service(patient):
+    invitation = ReviewInvitationFactory()
+    with pytest.raises(DomainError, match="another practitioner"):
+        submit(patient, PractitionerFactory(), invitation=invitation)
+    invitation.refresh_from_db()
+    assert invitation.used_at is None
+
+
+def test_an_invited_review_keeps_its_treatment_month_when_edited(patient):
+    invitation = ReviewInvitationFactory()
+    review = submit(
+        patient,
+        invitation.practitioner,
+        invitation=invitation,
+        treatment_month=invitation.treatment_date.replace(day=1),
+    )
+    earlier = (invitation.treatment_date.replace(day=1) - datetime.timedelta(days=40)).replace(
+        day=1
+    )
+    review_edit(
+        review_id=review.pk,
+        author=patient,
+        fields={**FIELDS, "treatment_month": earlier, "title": "Edited"},
+        complications=[],
+    )
+    review.refresh_from_db()
+    assert review.title == "Edited"
+    assert review.treatment_month == invitation.treatment_date.replace(day=1)
+
+
+def test_an_edit_is_kept_as_a_revision_and_recorded(patient, moderator):
+    review = submit(patient, PractitionerFactory())
+    review_publish(review_id=review.pk, moderator=moderator)
+    review_edit(
+        review_id=review.pk,
+        author=patient,
+        fields={**FIELDS, "title": "Second thoughts"},
+        complications=[],
+    )
+    review.refresh_from_db()
+    assert review.status == "pending"
+    assert review.published_at is None
+    assert list(review.revisions.values_list("snapshot__title", flat=True)) == ["Careful and clean"]
+    entry = AuditEntry.objects.for_object(review).last()
+    assert (entry.action, entry.from_status, entry.to_status) == (
+        "review.resubmitted",
+        "published",
+        "pending",
+    )
+
+
+def test_only_the_author_can_edit(patient, other_patient):
+    review = submit(patient, PractitionerFactory())
+    with pytest.raises(NotPermitted):
+        review_edit(
+            review_id=review.pk,
+            author=other_patient,
+            fields={"title": "Mine now"},
+            complications=[],
+        )
+    review.refresh_from_db()
+    assert review.title == "Careful and clean"
+    assert review.revisions.count() == 0
