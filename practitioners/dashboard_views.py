@@ -35,9 +35,9 @@ RESUBMITTABLE = frozenset(
 )
 
 
-def _invitations_url() -> str | None:
-    """The reviews app's invitation page, if it exists in this build."""
-    for name in ("reviews:invitations", "reviews:invitation_list", "dashboard_invitations"):
+def _first_url(*names: str) -> str | None:
+    """The first of these named pages that exists in this build (the reviews app owns them)."""
+    for name in names:
         try:
             return reverse(name)
         except NoReverseMatch:
@@ -66,7 +66,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "attestations": attestations,
             "resubmittable": RESUBMITTABLE,
             "npi_form": NpiForm(initial={"npi": practitioner.npi or ""}),
-            "invitations_url": _invitations_url(),
+            "invitations_url": _first_url("reviews:invite", "reviews:invitations"),
+            "practice_reviews_url": _first_url("reviews:practice"),
         },
     )
 

@@ -268,3 +268,17 @@ def test_submissions_are_recorded_in_the_audit_trail(client, practitioner_owner)
     client.post("/dashboard/credentials/new/", licence_post())
     entry = AuditEntry.objects.get(action="attestation.submitted")
     assert entry.actor == practitioner_owner
+
+
+def test_the_dashboard_links_to_review_invitations_and_practice_reviews(client, practitioner_owner):
+    from django.urls import reverse
+
+    client.force_login(practitioner_owner)
+    body = client.get("/dashboard/").content.decode()
+    assert f'href="{reverse("reviews:invite")}"' in body
+    assert f'href="{reverse("reviews:practice")}"' in body
+
+
+def test_signed_in_users_find_the_dashboard_in_the_main_navigation(client, patient):
+    client.force_login(patient)
+    assert 'href="/dashboard/"' in client.get("/").content.decode()
