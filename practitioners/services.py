@@ -39,7 +39,7 @@ from practitioners.models import (
     VerificationMethod,
 )
 from practitioners.npi import validate_npi
-from reviews.models import PractitionerSummary
+from reviews.summaries import refresh_summary
 
 
 def unique_slug(first_name: str, last_name: str, *, city: str = "") -> str:
@@ -75,7 +75,8 @@ def practitioner_create(
     practitioner.save()
     if procedures:
         practitioner.procedures.set(procedures)
-    PractitionerSummary.objects.create(practitioner=practitioner)
+    # A recount, not column defaults: an empty summary still has the prior rating.
+    refresh_summary(practitioner.pk)
     refresh_badge(practitioner.pk)
     return practitioner
 
@@ -256,7 +257,10 @@ def practitioner_set_npi(*, actor: User, practitioner: Practitioner, npi: str) -
     return practitioner
 
 
-def _store_evidence(attestation: Attestation, uploads: Sequence[CheckedUpload]) -> None:
+def _store_evidence(
+    attestation: Attestation, uploads: Sequence[CheckedUpload], stored: list[Evidence]
+) -> None:
+    """Write each file to the evidence storage and its row; ``stored`` lists what was written."""
     for checked in uploads:
         evidence = Evidence(
             attestation=attestation,
@@ -267,6 +271,7 @@ def _store_evidence(attestation: Attestation, uploads: Sequence[CheckedUpload]) 
         )
         # The stored name is derived from the hash (models.evidence_path), never the upload's.
         evidence.file.save(checked.sha256, checked.upload, save=False)
+        stored.append(evidence)
         evidence.save()
 
 
@@ -343,15 +348,22 @@ def attestation_submit(
             )
             for item in SterilizationItem.values
         )
-    _store_evidence(attestation, uploads)
-    record(
-        attestation,
-        action="attestation.submitted",
-        actor=actor,
-        to_status=AttestationStatus.PENDING,
-        data={"evidence_files": len(uploads)},
-    )
-    refresh_badge(practitioner.pk)
+    stored: list[Evidence] = []
+    try:
+        _store_evidence(attestation, uploads, stored)
+        record(
+            attestation,
+            action="attestation.submitted",
+            actor=actor,
+            to_status=AttestationStatus.PENDING,
+            data={"evidence_files": len(uploads)},
+        )
+        refresh_badge(practitioner.pk)
+    except BaseException:
+        # The rows roll back with the transaction; the files would not, so remove them.
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
     return attestation
 
 

@@ -405,3 +405,28 @@ def test_the_owner_sets_a_valid_npi(practitioner_owner):
         npi="1234567893",
     )
     assert Practitioner.objects.get(owner=practitioner_owner).npi == "1234567893"
+
+
+def test_a_failed_submission_leaves_no_evidence_file_behind(practitioner_owner, monkeypatch):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    def broken_record(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "record", broken_record)
+    root = Path(settings.EVIDENCE_ROOT)
+    before = {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    with pytest.raises(RuntimeError):
+        services.attestation_submit(
+            actor=practitioner_owner,
+            practitioner=practitioner_owner.practitioner_profile,
+            kind="license",
+            uploads=checked(),
+            number="RN31",
+            issuing_authority="Texas Board of Nursing",
+        )
+    after = {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    assert after == before
+    assert not Attestation.objects.exists()
