@@ -22,6 +22,7 @@ from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sq
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_QUERY_LENGTH = 100
+ALIAS_POPULATION = 100_000
 _ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
 
 
@@ -84,11 +85,16 @@ def _cities() -> dict[str, tuple[_City, ...]]:
             region=row.get("admin1code", ""),
         )
         names = {fold(row["name"])}
-        names.update(
-            folded
-            for alt in row.get("alternatenames", ())
-            if _LATIN_NAME.match(folded := fold(alt))
-        )
+        # Other names ("New York" for New York City) only for large cities: they are the
+        # ones known by several names, and indexing all 34k cities' names takes seconds.
+        alternates = row.get("alternatenames", ()) if city.population >= ALIAS_POPULATION else ()
+        for alt in alternates:
+            # Most alternate names are in other scripts: skip them before the costly fold.
+            if not alt or max(alt) > "\u024f":
+                continue
+            folded = " ".join(alt.lower().split()) if alt.isascii() else fold(alt)
+            if _LATIN_NAME.match(folded):
+                names.add(folded)
         for name in names:
             index.setdefault(name, []).append(city)
     # Most populous first, so "Portland" means Portland, Oregon.
@@ -169,6 +175,13 @@ def resolve_place(text: str) -> Place:
             "“Portland, OR”, or a US ZIP code."
         )
     return place
+
+
+def warm() -> None:
+    """Build the place indexes now (a server can call this before taking requests)."""
+    _cities()
+    _qualifiers()
+    _zip_code("10001")
 
 
 def bounding_box(latitude: float, longitude: float, radius_km: float) -> BoundingBox:
