@@ -34,7 +34,8 @@ run: seed
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: migrate
-	$(RUN_ENV) $(PY) manage.py db_worker
+	$(RUN_ENV) $(PY) manage.py schedule_jobs
+	$(RUN_ENV) $(PY) manage.py db_worker --queue-name '*'
 
 test: venv
 	$(PY) -m pytest
