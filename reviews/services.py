@@ -106,6 +106,12 @@ def _check_daily_limit(author: User) -> None:
 
 
 def _save_complications(review: Review, complications: Sequence[Mapping[str, Any]]) -> None:
+    types = [c["type"] for c in complications]
+    if len(types) != len(set(types)):
+        raise DomainError(
+            "Report each complication type once; describe everything about it in that row.",
+            code="duplicate_complication",
+        )
     review.complications.all().delete()
     rows = [
         Complication(review=review, **{f: c[f] for f in COMPLICATION_FIELDS}) for c in complications

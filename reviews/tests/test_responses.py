@@ -136,3 +136,14 @@ def test_a_pending_response_is_not_shown_on_the_profile(client, practitioner_own
     html = client.get(review.practitioner.get_absolute_url()).content.decode()
     assert "Fine result" in html
     assert "sealed cartridge for every patient" not in html
+
+
+def test_the_practice_page_uses_a_constant_number_of_queries(
+    client, practitioner_owner, django_assert_max_num_queries
+):
+    for _ in range(4):
+        ReviewFactory(practitioner=practitioner_owner.practitioner_profile, published=True)
+    client.force_login(practitioner_owner)
+    # session, user, practitioner, count, reviews with author and response, complications
+    with django_assert_max_num_queries(7):
+        client.get(reverse("reviews:practice"))

@@ -232,3 +232,16 @@ def test_only_the_author_can_edit(patient, other_patient):
     review.refresh_from_db()
     assert review.title == "Careful and clean"
     assert review.revisions.count() == 0
+
+
+def test_the_same_complication_type_twice_is_refused_by_the_service(patient):
+    row = {
+        "type": "infection",
+        "severity": "mild",
+        "onset_days": 2,
+        "treatment_needed": "none",
+        "outcome": "resolved",
+    }
+    with pytest.raises(DomainError, match="each complication type once"):
+        submit(patient, PractitionerFactory(), complications=[row, {**row, "severity": "severe"}])
+    assert Review.objects.count() == 0
