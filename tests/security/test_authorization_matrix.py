@@ -13,29 +13,17 @@ shown again with errors as 200), so nothing changes and every role meets the sam
 Run with ``MATRIX_PRINT=1`` to print what each row answers today.
 """
 
-import datetime
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from directory.tests.factories import UserFactory
-from practitioners.tests.factories import (
-    AttestationFactory,
-    EvidenceFactory,
-    PractitionerFactory,
-    ProfileClaimFactory,
-)
-from reviews.tests.factories import (
-    PractitionerResponseFactory,
-    ReviewFactory,
-    ReviewReportFactory,
-    SafetyAlertFactory,
-    last_month,
-)
+
+from .conftest import World, client_for
 
 PAGE_ROLES = (
     "anonymous",
@@ -58,25 +46,6 @@ API_ROLES = (
 # The admin is Django's own, guarded by its own staff check; a few of its pages stand for
 # all of them (see test_the_admin_admits_only_staff).
 DELEGATED_PREFIXES = ("admin/",)
-
-
-@dataclass
-class World:
-    """One of everything, owned by the role fixtures' users."""
-
-    users: dict[str, object]
-    practitioner: object
-    other_practitioner: object
-    unclaimed: object
-    published_review: object
-    pending_review: object
-    attestation: object
-    evidence: object
-    claim: object
-    response: object
-    alert: object
-    keys: dict[str, str] = field(default_factory=dict)
-    webhook: int = 0
 
 
 @dataclass(frozen=True)
@@ -367,12 +336,6 @@ TABLE: dict[str, Row] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Six accounts per row: Argon2 would spend most of the run hashing factory passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def walk(patterns, prefix: str = "") -> Iterator[str]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -400,92 +363,6 @@ def test_every_url_has_an_entry_in_the_authorization_table():
 def test_every_entry_of_the_table_names_a_mounted_url():
     stale = sorted(TABLE.keys() - mounted_routes())
     assert not stale, f"These TABLE entries match no URL any more: {stale}"
-
-
-@pytest.fixture
-def world(
-    patient,
-    other_patient,
-    practitioner_owner,
-    other_practitioner_owner,
-    moderator,
-    verifier,
-) -> World:
-    practitioner = practitioner_owner.practitioner_profile
-    published = ReviewFactory(author=patient, practitioner=practitioner, published=True)
-    attestation = AttestationFactory(practitioner=practitioner)
-    unclaimed = PractitionerFactory()
-    ReviewReportFactory(review=published, reporter=other_patient)
-    keys, webhook = partner_keys()
-    return World(
-        users={
-            "anonymous": None,
-            "patient": patient,
-            "other_patient": other_patient,
-            "practitioner": practitioner_owner,
-            "other_practitioner": other_practitioner_owner,
-            "moderator": moderator,
-            "verifier": verifier,
-        },
-        practitioner=practitioner,
-        other_practitioner=other_practitioner_owner.practitioner_profile,
-        unclaimed=unclaimed,
-        published_review=published,
-        pending_review=ReviewFactory(
-            author=patient,
-            practitioner=practitioner,
-            treatment_month=last_month() - datetime.timedelta(days=40),
-        ),
-        attestation=attestation,
-        evidence=EvidenceFactory(attestation=attestation),
-        claim=ProfileClaimFactory(practitioner=unclaimed, user=other_patient),
-        response=PractitionerResponseFactory(review=published, author=practitioner_owner),
-        alert=SafetyAlertFactory(practitioner=practitioner),
-        keys=keys,
-        webhook=webhook,
-    )
-
-
-def partner_keys() -> tuple[dict[str, str], int]:
-    """Raw API keys, one per API role, and a webhook endpoint of the webhooks key's partner."""
-    from partners.models import WebhookEndpoint
-    from partners.services import partner_key_create, partner_key_revoke
-
-    keys = {}
-    webhook = 0
-    for role, scopes in (
-        ("key_read", ["read"]),
-        ("key_invite", ["invite"]),
-        ("key_webhooks", ["webhooks"]),
-        ("key_all_scopes", ["read", "invite", "webhooks"]),
-        ("key_revoked", ["read", "invite", "webhooks"]),
-    ):
-        key, raw = partner_key_create(name=f"Partner {role}", scopes=scopes)
-        keys[role] = raw
-        if role == "key_revoked":
-            partner_key_revoke(key_id=key.pk)
-        if role == "key_webhooks":
-            webhook = WebhookEndpoint.objects.create(
-                partner=key.partner,
-                url="https://hooks.example.org/directory",
-                secret="whsec_matrix",
-                events=["review.published"],
-            ).pk
-    return keys, webhook
-
-
-def client_for(world: World, role: str, api_row: bool) -> Client:
-    client = Client(raise_request_exception=False)
-    if api_row:
-        if role == "signed_in_patient":
-            client.force_login(world.users["patient"])
-        elif role.startswith("key_"):
-            client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.keys[role]}"
-        return client
-    user = world.users[role]
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def observe(row: Row, world: World, method: str) -> list[int]:
