@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from partners.models import IdempotencyRecord
-from practitioners.tests.factories import PractitionerFactory, procedure
+from practitioners.tests.factories import PractitionerFactory, ProcedureFactory
 from reviews.invitations import hash_token
 from reviews.models import ReviewInvitation
 
@@ -22,9 +22,9 @@ URL = reverse("api:review-invitation-create")
 
 @pytest.fixture
 def practitioner(db):
-    return PractitionerFactory(
-        first_name="Ana", last_name="Lopez", procedures=[procedure("microneedling")]
-    )
+    # get-or-create: a transactional test may run after the seeded procedures were flushed.
+    microneedling = ProcedureFactory(slug="microneedling", name="Microneedling")
+    return PractitionerFactory(first_name="Ana", last_name="Lopez", procedures=[microneedling])
 
 
 def body(who, **changes) -> dict:
