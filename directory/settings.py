@@ -327,6 +327,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "YesNoUnknownEnum": "reviews.models.YesNoUnknown",
+        "WebhookEventEnum": "partners.models.WebhookEvent",
+    },
     "DESCRIPTION": "Read the directory and send review invitations; see docs/api.md.",
 }
 
