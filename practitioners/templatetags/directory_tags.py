@@ -10,11 +10,11 @@ from reviews.selectors import SafetySummary
 register = template.Library()
 
 CHART_WIDTH = 480
-ROW_HEIGHT = 86
-BAR_HEIGHT = 20
-LABEL_BASELINE = 18
-BAR_TOP = 26
-COUNT_BASELINE = 66
+ROW_HEIGHT = 100
+BAR_HEIGHT = 22
+LABEL_BASELINE = 24
+BAR_TOP = 34
+COUNT_BASELINE = 80
 
 
 @register.simple_tag
@@ -104,7 +104,7 @@ def complication_chart(safety: SafetySummary, chart_id: str = "complication-char
         "chart_id": chart_id,
         "rows": chart_rows,
         "width": CHART_WIDTH,
-        "height": max(ROW_HEIGHT * len(chart_rows) - 12, ROW_HEIGHT),
+        "height": max(ROW_HEIGHT * len(chart_rows) - 10, ROW_HEIGHT),
         "label_baseline": LABEL_BASELINE,
         "bar_top": BAR_TOP,
         "count_baseline": COUNT_BASELINE,
