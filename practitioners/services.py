@@ -109,7 +109,7 @@ def _require_owner(actor: User | None, practitioner: Practitioner) -> None:
 
 def _locked_claim(claim_id: int) -> ProfileClaim:
     return (
-        ProfileClaim.objects.select_for_update()
+        ProfileClaim.objects.select_for_update(of=("self",))
         .select_related("practitioner", "user")
         .get(pk=claim_id)
     )
@@ -192,7 +192,7 @@ def claim_approve(*, claim_id: int, actor: User) -> ProfileClaim:
         raise DomainError("This profile already has an owner; reject this claim instead.")
     claim.practitioner.owner = claim.user
     settled = (
-        ProfileClaim.objects.select_for_update()
+        ProfileClaim.objects.select_for_update(of=("self",))
         .select_related("practitioner", "user")
         .filter(status=ClaimStatus.PENDING)
         .filter(Q(practitioner_id=claim.practitioner_id) | Q(user_id=claim.user_id))
@@ -377,7 +377,7 @@ def normalize_licence_number(value: str) -> str:
 
 def _locked(attestation_id: int) -> Attestation:
     return (
-        Attestation.objects.select_for_update()
+        Attestation.objects.select_for_update(of=("self",))
         .select_related("practitioner", "practitioner__owner")
         .get(pk=attestation_id)
     )
