@@ -173,3 +173,19 @@ def cached_api_response(request, render: Callable[[], HttpResponse]) -> HttpResp
         except Exception:
             logger.exception("Could not store an API answer in the cache")
     return response
+
+
+class CachedPublicReadsMixin:
+    """For DRF views of public data: ``list`` and ``retrieve`` go through ``cached_api_response``.
+
+    Put it first among the bases. Authentication, permissions and throttles still run for
+    every request; only reading and serializing the answer is shared.
+    """
+
+    def list(self, request, *args, **kwargs):
+        parent = super()
+        return cached_api_response(request, lambda: parent.list(request, *args, **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        parent = super()
+        return cached_api_response(request, lambda: parent.retrieve(request, *args, **kwargs))

@@ -8,12 +8,14 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory, override_settings
+from rest_framework import generics
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from directory.caching import (
     GENERATION_KEY,
+    CachedPublicReadsMixin,
     bump_cache_generation,
     cache_generation,
     cache_public_page,
@@ -233,3 +235,31 @@ def test_an_api_error_is_not_stored():
     cached_api_response(get("/api/v1/practitioners/?radius_km=x"), render)
 
     assert len(calls) == 2
+
+
+class ProcedureList(CachedPublicReadsMixin, generics.ListAPIView):
+    permission_classes = [HeaderKey]
+    pagination_class = None
+
+    def get_queryset(self):
+        from practitioners.models import Procedure
+
+        return Procedure.objects.order_by("slug")
+
+    def get_serializer(self, queryset, many):
+        return type("Slugs", (), {"data": [procedure.slug for procedure in queryset]})()
+
+
+@pytest.mark.django_db
+def test_a_generic_list_view_with_the_mixin_reads_the_database_once(
+    django_assert_num_queries,
+):
+    view = ProcedureList.as_view()
+    first = view(RequestFactory().get("/api/v1/procedures/", HTTP_X_KEY="good"))
+    first.render()
+
+    with django_assert_num_queries(0):
+        second = view(RequestFactory().get("/api/v1/procedures/", HTTP_X_KEY="good"))
+
+    assert json.loads(second.content) == json.loads(first.content)
+    assert "microneedling" in json.loads(second.content)
