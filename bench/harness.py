@@ -138,13 +138,14 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def fetch_status(url: str, headers: dict[str, str]) -> tuple[int, str]:
+def fetch(url: str, headers: dict[str, str]) -> tuple[int, str, str]:
+    """Status, the page cache's verdict (X-Page-Cache) and, on an error, the body's start."""
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 — loopback URL
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
-            return answer.status, ""
+            return answer.status, answer.headers.get("X-Page-Cache", ""), ""
     except urllib.error.HTTPError as error:
-        return error.code, error.read(500).decode(errors="replace")
+        return error.code, "", error.read(500).decode(errors="replace")
 
 
 def seed_if_needed(args: argparse.Namespace, env: dict[str, str], pages) -> dict:
@@ -248,9 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {api_key}"}
     loads: dict[str, dict] = {}
+    page_cache: dict[str, str] = {}
     try:
         for scenario in scenarios:
-            status, body = fetch_status(base + scenario.path, auth if scenario.api else {})
+            status, _, body = fetch(base + scenario.path, auth if scenario.api else {})
             if status != 200:
                 raise SystemExit(f"{scenario.path} answered {status} through gunicorn: {body}")
         for scenario in scenarios:
@@ -261,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=args.warmup,
                 headers=auth if scenario.api else {},
             )
+        page_cache = {
+            scenario.name: fetch(base + scenario.path, auth if scenario.api else {})[1]
+            for scenario in scenarios
+        }
         # The floor first and last: the machine is shared, and the two tell how steady it was.
         order = [*scenarios, pages.Scenario("floor_end", "floor", "/bench/floor")]
         for scenario in order:
@@ -318,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                 "kind": s.kind,
                 "path": s.path,
                 **inspections.get(s.name, {}),
+                "page_cache": page_cache.get(s.name, ""),
                 "load": loads.get(s.name),
             }
             for s in scenarios

@@ -51,6 +51,7 @@ def rows(result: dict) -> list[dict]:
                 "queries": scenario.get("queries"),
                 "uncached_ms": scenario.get("uncached_ms"),
                 "floor_share": round(rps / floor, 3) if floor else None,
+                "page_cache": scenario.get("page_cache", ""),
                 "sql_ms": _sql_ms(scenario.get("plans", [])),
                 "full_scans": sorted(
                     {
@@ -130,7 +131,7 @@ def table(result: dict) -> str:
         f"{conditions['load_average_after'][0]:.1f} after",
         "",
         f"{'page':<18} {'median':>8} {'p99':>8} {f'req/s@{connections}':>10} {'x floor':>8} "
-        f"{'errors':>6} {'queries':>7} {'uncached':>9} {'SQL':>8}",
+        f"{'errors':>6} {'queries':>7} {'uncached':>9} {'SQL':>8} {'cache':>5}",
     ]
     for row in result["rows"]:
         share = "" if row["floor_share"] is None else f"{row['floor_share']:.2f}"
@@ -139,7 +140,8 @@ def table(result: dict) -> str:
         lines.append(
             f"{row['name']:<18} {row['median_ms']:>5.1f} ms {row['p99_ms']:>5.1f} ms "
             f"{row['requests_per_second']:>10.0f} {share:>8} {row['errors']:>6} "
-            f"{row['queries'] if row['queries'] is not None else '':>7} {uncached:>9} {sql:>8}"
+            f"{row['queries'] if row['queries'] is not None else '':>7} {uncached:>9} {sql:>8} "
+            f"{row.get('page_cache', ''):>5}"
         )
     if result.get("floor_end"):
         first = next(r for r in result["rows"] if r["kind"] == "floor")["requests_per_second"]
@@ -153,6 +155,11 @@ def table(result: dict) -> str:
         for row in result["rows"]
         if row["full_scans"]
     ]
+    lines.append(
+        "uncached: in-process render with the page cache off (median of 5); SQL: the "
+        "database's execution time of those queries; cache: the page cache's answer after "
+        "warm-up"
+    )
     lines.append("Full scans of large tables: " + ("; ".join(scans) if scans else "none"))
     lines.append("")
     verdict = result["budgets"]

@@ -33,6 +33,8 @@ from django.utils.cache import patch_vary_headers
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
+# Says whether a page came from the cache ("hit") or was rendered and stored ("miss").
+CACHE_HEADER = "X-Page-Cache"
 # The models whose rows public pages show; a write to any of them makes cached pages stale.
 PUBLIC_MODELS = (
     "practitioners.Practitioner",
@@ -129,6 +131,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if cached is not None:
             content_type, body = cached
             response = HttpResponse(body, content_type=content_type)
+            response[CACHE_HEADER] = "hit"
         else:
             response = view(request, *args, **kwargs)
             if _is_storable(request, response):
@@ -136,6 +139,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
                     cache.set(key, (response["Content-Type"], response.content), timeout)
                 except Exception:
                     logger.exception("Could not store a page in the cache")
+                response[CACHE_HEADER] = "miss"
         # Signed-in visitors get a different page: no shared cache may mix them up.
         patch_vary_headers(response, ("Cookie",))
         return response
@@ -164,7 +168,9 @@ def cached_api_response(request, render: Callable[[], HttpResponse]) -> HttpResp
         logger.exception("Page cache unavailable; answering without it")
         return render()
     if body is not None:
-        return HttpResponse(body, content_type="application/json")
+        response = HttpResponse(body, content_type="application/json")
+        response[CACHE_HEADER] = "hit"
+        return response
     response = render()
     if key and response.status_code == 200 and getattr(response, "data", None) is not None:
         renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]()
@@ -172,6 +178,7 @@ def cached_api_response(request, render: Callable[[], HttpResponse]) -> HttpResp
             cache.set(key, renderer.render(response.data), timeout)
         except Exception:
             logger.exception("Could not store an API answer in the cache")
+        response[CACHE_HEADER] = "miss"
     return response
 
 

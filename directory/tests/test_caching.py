@@ -63,6 +63,7 @@ def test_an_anonymous_page_is_rendered_once_then_served_from_the_cache():
 
     assert view.calls == 1
     assert first.content == second.content == b"render 1"
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
     assert second["Vary"] == "Cookie"
 
 
