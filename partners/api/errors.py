@@ -10,6 +10,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -80,6 +81,7 @@ def api_exception_handler(exc, context) -> Response:
     )
 
 
+@csrf_exempt  # any method may land here; there is no form or session to protect
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any path under /api/ that matches no endpoint answers in the API's shape."""
     return JsonResponse(error_body("not_found", "No API endpoint at this path."), status=404)

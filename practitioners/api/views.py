@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 
 from partners.api.base import PartnerAPIMixin
@@ -22,7 +22,29 @@ from reviews.api.selectors import public_reviews
 from reviews.api.serializers import ReviewSerializer
 
 
-@extend_schema(tags=["practitioners"], summary="Search practitioners")
+def _number(name: str, low: float, high: float, description: str) -> OpenApiParameter:
+    schema = {"type": "number", "minimum": low, "maximum": high}
+    return OpenApiParameter(name, schema, description=description)
+
+
+# The location filters share one filter method, so their types are stated here.
+SEARCH_PARAMETERS = [
+    OpenApiParameter(
+        "near",
+        {"type": "string", "maxLength": 100},
+        description="A city (“Austin”, “Portland, OR”) or US ZIP code, resolved offline.",
+    ),
+    OpenApiParameter(
+        "q", {"type": "string", "maxLength": 100}, description="Name, clinic or city."
+    ),
+    _number("lat", -90, 90, "Latitude, with `lng`, instead of `near`."),
+    _number("lng", -180, 180, "Longitude, with `lat`."),
+    _number("radius_km", 1, 500, "Search radius around the place (default 25)."),
+    _number("min_rating", 1, 5, "Minimum Bayesian rating of practitioners with reviews."),
+]
+
+
+@extend_schema(tags=["practitioners"], summary="Search practitioners", parameters=SEARCH_PARAMETERS)
 class PractitionerListView(PartnerAPIMixin, generics.ListAPIView):
     """Practitioners matching the same filters as the site's search page, in its order.
 
