@@ -62,12 +62,20 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class Form(forms.Form):
+    """Our forms: labels without Django's trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _not_in_future(value: date | None) -> None:
     if value and value > timezone.localdate():
         raise ValidationError("This date is in the future.")
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(Form):
     message = forms.CharField(
         label="How can we confirm this profile is yours?",
         help_text=(
@@ -80,7 +88,7 @@ class ClaimForm(forms.Form):
     )
 
 
-class NpiForm(forms.Form):
+class NpiForm(Form):
     npi = forms.CharField(
         label="NPI (US National Provider Identifier)",
         help_text="10 digits. Leave empty to remove it.",
@@ -94,7 +102,7 @@ class NpiForm(forms.Form):
         return self.cleaned_data["npi"].strip()
 
 
-class CredentialForm(forms.Form):
+class CredentialForm(Form):
     """A licence or another credential, with its evidence."""
 
     KINDS = [
@@ -141,7 +149,7 @@ class CredentialForm(forms.Form):
         return cleaned
 
 
-class SterilizationForm(forms.Form):
+class SterilizationForm(Form):
     """Each sterilization item answered yes or no, the last spore-test pass, and evidence."""
 
     ANSWERS = [("yes", "Yes"), ("no", "No")]
@@ -190,7 +198,7 @@ class SterilizationForm(forms.Form):
         }
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Form):
     expires_on = forms.DateField(
         label="Valid until",
         required=False,
@@ -214,7 +222,7 @@ class VerifyForm(forms.Form):
         return value
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         label="Reason (sent to the practitioner)",
         max_length=2000,

@@ -282,3 +282,8 @@ def test_the_dashboard_links_to_review_invitations_and_practice_reviews(client, 
 def test_signed_in_users_find_the_dashboard_in_the_main_navigation(client, patient):
     client.force_login(patient)
     assert 'href="/dashboard/"' in client.get("/").content.decode()
+
+
+def test_a_verifier_is_pointed_to_the_verification_queue(client, verifier):
+    client.force_login(verifier)
+    assert 'href="/verification/"' in client.get("/dashboard/").content.decode()
