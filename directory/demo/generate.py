@@ -29,6 +29,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.text import slugify
 
+from directory.caching import bump_cache_generation_on_commit
 from directory.demo import vocab
 from directory.demo.accounts import (
     DEMO_PRACTITIONER_FIRST_NAME,
@@ -207,6 +208,8 @@ class DemoSeeder:
             self._write_practitioners()
             self.writer.flush()
         reset_sequences(table.model for table in self.writer.tables.values())
+        # Rows written without the ORM send no signals: make cached pages stale ourselves.
+        bump_cache_generation_on_commit()
         return SeedResult(
             counts=self.writer.counts(),
             writer=self.writer,
