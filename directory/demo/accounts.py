@@ -11,6 +11,11 @@ from django.utils import timezone
 
 from directory.models import User
 
+
+class SeedError(Exception):
+    """The database is not ready to be seeded; the message says what to do."""
+
+
 STAFF_EMAIL = "staff@demo.example"
 STAFF_PASSWORD = "staff-demo-password"  # noqa: S105 — a published demo password
 PATIENT_EMAIL = "patient@demo.example"
@@ -50,7 +55,7 @@ def ensure_demo_accounts() -> DemoAccounts:
     staff = _account(STAFF_EMAIL, STAFF_PASSWORD, "Sam (demo staff)", is_staff=True)
     groups = list(Group.objects.filter(name__in=STAFF_GROUPS))
     if len(groups) != len(STAFF_GROUPS):
-        raise RuntimeError(
+        raise SeedError(
             f"The staff groups {', '.join(STAFF_GROUPS)} are missing: run migrate first."
         )
     staff.groups.add(*groups)

@@ -35,6 +35,7 @@ from directory.demo.accounts import (
     DEMO_PRACTITIONER_FIRST_NAME,
     DEMO_PRACTITIONER_LAST_NAME,
     DemoAccounts,
+    SeedError,
     ensure_demo_accounts,
 )
 from directory.demo.places import City, us_cities
@@ -179,9 +180,9 @@ class DemoSeeder:
         phase: Callable[[str, int], None] | None = None,
     ):
         if practitioners < 0 or reviews < 0:
-            raise ValueError("Counts cannot be negative.")
+            raise SeedError("Counts cannot be negative.")
         if reviews and not practitioners:
-            raise ValueError("Reviews need at least one practitioner to be about.")
+            raise SeedError("Reviews need at least one practitioner to be about.")
         self.n_practitioners = practitioners
         self.n_reviews = reviews
         self.rng = FastRandom(seed)
@@ -221,6 +222,12 @@ class DemoSeeder:
 
     def _prepare(self) -> None:
         self.procedures = dict(Procedure.objects.filter(is_active=True).values_list("slug", "id"))
+        if not self.procedures:
+            raise SeedError("There are no active procedures to review: run migrate first.")
+        # Seeding again: the demo practitioner already owns the first seed's profile.
+        self.demo_owns_a_profile = Practitioner.objects.filter(
+            owner=self.accounts.practitioner
+        ).exists()
         self.cities = us_cities()
         self.city_weights = _cumulative(c.population for c in self.cities)
         self.review_ct = ContentType.objects.get_for_model(Review).pk
@@ -440,11 +447,7 @@ class DemoSeeder:
         skill = min(4.9, max(2.6, rng.gauss(4.35, 0.45)))
         owner_id = None
         if demo:
-            owner_id = (
-                self.accounts.practitioner.pk
-                if not Practitioner.objects.filter(owner=self.accounts.practitioner).exists()
-                else None
-            )
+            owner_id = None if self.demo_owns_a_profile else self.accounts.practitioner.pk
         elif rng.random() < OWNED_SHARE:
             owner_id = self._new_id(User)
             title = "Dr " if profession == "physician" else ""

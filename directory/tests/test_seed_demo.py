@@ -16,6 +16,7 @@ from practitioners.models import (
     AttestationKind,
     Clinic,
     Practitioner,
+    Procedure,
     SterilizationAnswer,
     SterilizationItem,
 )
@@ -326,6 +327,26 @@ def test_bad_arguments_are_refused_with_a_clear_message_and_nothing_written(argu
 
     assert not Practitioner.objects.exists()
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("practitioners", "reviews"), [(0, 0), (1, 0), (1, 5), (2, 40)])
+def test_tiny_sizes_work_and_add_up(practitioners, reviews):
+    seed(practitioners=practitioners, reviews=reviews)
+
+    assert Practitioner.objects.count() == practitioners
+    assert Review.objects.count() == reviews
+    assert User.objects.filter(email__endswith="@demo.example").count() == 3
+    assert all(not summary_drift(s) for s in PractitionerSummary.objects.all())
+
+
+@pytest.mark.django_db
+def test_without_procedures_the_command_says_to_migrate():
+    Procedure.objects.update(is_active=False)
+
+    with pytest.raises(CommandError, match="no active procedures"):
+        seed(practitioners=2, reviews=4)
+    assert not Practitioner.objects.exists()
 
 
 @pytest.mark.django_db

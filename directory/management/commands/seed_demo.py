@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from directory.demo import accounts
+from directory.demo.accounts import SeedError
 from directory.demo.generate import DemoSeeder
 from practitioners.models import Practitioner
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             nonlocal bar
             if bar is not None:
                 bar.close()
-            bar = tqdm(total=total, desc=name, unit=" rows", disable=not show, file=self.stderr)
+            bar = tqdm(total=total, desc=name, unit=f" {name}", disable=not show, file=self.stderr)
 
         def progress(done: int) -> None:
             if bar is not None:
@@ -75,6 +76,8 @@ class Command(BaseCommand):
         )
         try:
             result = seeder.run()
+        except SeedError as error:
+            raise CommandError(str(error)) from error
         finally:
             if bar is not None:
                 bar.close()
