@@ -182,7 +182,12 @@ def _clean_reason(reason: str, *, required: bool) -> str:
 
 
 def _locked_for_decision(review_id: int, moderator: User) -> Review:
-    review = Review.objects.select_for_update().select_related("claimed_by").get(pk=review_id)
+    # Lock the review row only: claimed_by is an outer join PostgreSQL cannot lock.
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("claimed_by")
+        .get(pk=review_id)
+    )
     if claim_is_held_by_other(review, moderator, timezone.now()):
         raise StaleState(_claimed_message(review), code="claimed")
     return review

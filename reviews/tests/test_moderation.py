@@ -107,7 +107,7 @@ def test_severe_complications_come_first_then_reported_reviews_then_the_rest_old
 
 
 def test_the_queue_page_runs_the_same_number_of_queries_for_3_or_30_reviews(
-    client, moderator, django_assert_num_queries
+    client, moderator, django_assert_num_queries, django_assert_max_num_queries
 ):
     def fill(n):
         for i in range(n):
@@ -120,13 +120,13 @@ def test_the_queue_page_runs_the_same_number_of_queries_for_3_or_30_reviews(
 
     client.force_login(moderator)
     fill(1)
-    # session, user, permissions (user's, group's), page count, page rows, complications,
-    # rule hits, the queue counts, pending responses, open alerts, their reviews, and the
-    # severe complications of those reviews
-    with django_assert_num_queries(13):
+    # session (none when sessions are cached in Redis), user, permissions (user's, group's),
+    # page count, page rows, complications, rule hits, the queue counts, pending responses,
+    # open alerts, their reviews, and the severe complications of those reviews
+    with django_assert_max_num_queries(13) as small:
         assert client.get(QUEUE).status_code == 200
     fill(14)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(len(small)):
         assert client.get(QUEUE).status_code == 200
 
 
