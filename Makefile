@@ -58,3 +58,11 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# A bounded load run on loopback: search and review submission together against gunicorn,
+# then every summary must equal a recount (tests/load/loadcheck.py; SECURITY.md).
+LOAD_SECONDS ?= 60
+LOAD_CONNECTIONS ?= 64
+.PHONY: loadcheck
+loadcheck: venv
+	$(PY) tests/load/loadcheck.py --seconds $(LOAD_SECONDS) --connections $(LOAD_CONNECTIONS)
