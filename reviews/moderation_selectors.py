@@ -114,7 +114,7 @@ def review_for_moderation(review_id: int) -> Review:
 class AuthorHistory:
     joined: datetime
     email: str  # shown to staff only: these pages are staff-only
-    counts: dict[str, int]
+    counts: list[tuple[str, int]]  # (status label, reviews), in the order of the statuses
     recent: list[Review]
 
 
@@ -122,7 +122,8 @@ def author_history(review: Review) -> AuthorHistory:
     """The author's account age, their reviews by status and their most recent other reviews."""
     author: User = review.author
     rows = Review.objects.filter(author=author).values("status").annotate(n=Count("pk"))
-    counts = {row["status"]: row["n"] for row in rows}
+    by_status = {row["status"]: row["n"] for row in rows}
+    counts = [(status.label, by_status[status]) for status in ReviewStatus if status in by_status]
     recent = list(
         Review.objects.filter(author=author)
         .exclude(pk=review.pk)

@@ -174,6 +174,8 @@ def test_the_item_page_shows_the_text_structured_data_hits_history_and_practitio
         "The text contains a phone number.",
         "Robin&#x27;s earlier review",
         "robin@example.org",
+        "account opened",
+        "pending moderation 1, published 1",
         "Another patient of Ada",
     ):
         assert expected in text, expected
