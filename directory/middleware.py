@@ -9,9 +9,12 @@ a connection that raised at the end of the request, so the site recovers by itse
 as the database answers again.
 """
 
+import ipaddress
 import logging
 import sys
+from functools import cache
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
@@ -54,6 +57,51 @@ class DatabaseUnavailableMiddleware:
             )
             return service_unavailable(request)
         return None
+
+
+@cache
+def _trusted_networks(
+    entries: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _is_trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+class ClientAddressMiddleware:
+    """Behind trusted proxies, set REMOTE_ADDR to the client's address from X-Forwarded-For.
+
+    Gunicorn puts the proxy's address in REMOTE_ADDR; every per-address limit (sign-in,
+    sign-up, review bursts) would then count all visitors as one. Only when the request
+    comes from an address in ``TRUSTED_PROXY_IPS`` is X-Forwarded-For read, from the right,
+    skipping the trusted proxies themselves: the first other address is the client's. A
+    header sent by anyone else is ignored, so nobody can choose their own address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        trusted = _trusted_networks(tuple(getattr(settings, "TRUSTED_PROXY_IPS", ())))
+        if trusted and _is_trusted(request.META.get("REMOTE_ADDR", ""), trusted):
+            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+            hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+            for hop in reversed(hops):
+                if _is_trusted(hop, trusted):
+                    continue
+                try:
+                    ipaddress.ip_address(hop)
+                except ValueError:
+                    break
+                request.META["REMOTE_ADDR"] = hop
+                break
+        return self.get_response(request)
 
 
 @requires_csrf_token

@@ -49,7 +49,7 @@ def address_key(ip: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The peer address; behind a proxy, the proxy must set REMOTE_ADDR (gunicorn does)."""
+    """The client address (``ClientAddressMiddleware`` resolves it behind trusted proxies)."""
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
