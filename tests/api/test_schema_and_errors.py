@@ -117,3 +117,15 @@ def test_the_schema_and_docs_need_no_key():
 
     assert client.get(reverse("api:schema")).status_code == 200
     assert client.get(reverse("api:docs")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/practitioners/%0A/reviews/", "/api/v1/practitioners/-1/", "/api/v1/%F2%BF%BD%87"],
+)
+def test_any_unmatched_api_path_answers_json_even_with_odd_characters(partner_client, path):
+    for method in ("get", "post", "delete"):
+        response = getattr(partner_client, method)(path)
+
+        assert response.status_code == 404, (method, path)
+        assert response["Content-Type"] == "application/json"
