@@ -204,10 +204,9 @@ class DemoSeeder:
         """Write everything in one transaction: a failed seed leaves the database as it was."""
         self.accounts = ensure_demo_accounts()
         self._prepare()
-        with bulk_session():
+        with bulk_session(), self.writer.background():
             self._write_patients()
             self._write_practitioners()
-            self.writer.flush()
         reset_sequences(table.model for table in self.writer.tables.values())
         # Rows written without the ORM send no signals: make cached pages stale ourselves.
         bump_cache_generation_on_commit()

@@ -10,13 +10,16 @@ other before anything is written; ``reset_sequences`` realigns PostgreSQL afterw
 """
 
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import UTC
 
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
 
 Row = Sequence[object]
@@ -80,45 +83,46 @@ class Table:
             for i, name in enumerate(fields)
             if (conv := _converter(concrete[name], vendor)) is not None
         ]
+        self.vendor = vendor
+        # Table and column names come from the models, never from input.
+        table = connection.ops.quote_name(model._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        placeholders = ", ".join("?" * len(self.columns))
+        self.insert_sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
 
-    def _prepared(self) -> Iterable[tuple]:
+    def _prepared(self, rows: list[Row]) -> Iterable[tuple]:
         constants, converters = self.constants, self.converters
-        for row in self.rows:
+        for row in rows:
             if converters:
                 row = list(row)
                 for i, convert in converters:
                     row[i] = convert(row[i])
             yield (*row, *constants)
 
-    def flush(self) -> None:
-        if not self.rows:
-            return
+    def write(self, database: BaseDatabaseWrapper, rows: list[Row]) -> None:
+        """Write ``rows`` through ``database``'s own connection (COPY or one prepared INSERT).
+
+        Errors come out as Django's (``django.db.IntegrityError`` …), as from the ORM.
+        """
         started = time.perf_counter()
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        connection.ensure_connection()
-        raw = connection.connection
-        if connection.vendor == "postgresql":
-            with (
-                raw.cursor() as cursor,
-                cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-            ):
-                for row in self._prepared():
+        raw = database.connection
+        with database.wrap_database_errors:
+            self._write(raw, rows)
+        self.written += len(rows)
+        self.seconds += time.perf_counter() - started
+
+    def _write(self, raw, rows: list[Row]) -> None:
+        if self.vendor == "postgresql":
+            with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+                for row in self._prepared(rows):
                     copy.write_row(row)
         else:
-            placeholders = ", ".join("?" * len(self.columns))
             cursor = raw.cursor()
             try:
-                # Table and column names come from the models, never from input.
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
-                    self._prepared(),
-                )
+                cursor.executemany(self.insert_sql, self._prepared(rows))
             finally:
                 cursor.close()
-        self.written += len(self.rows)
-        self.rows = []
-        self.seconds += time.perf_counter() - started
 
 
 @contextmanager
@@ -159,15 +163,23 @@ def reset_sequences(models_: Iterable[type[models.Model]]) -> None:
 class Writer:
     """Tables written together, in the order given, so every row finds what it points at.
 
-    Rows are buffered per table; ``flush_if_full`` writes every buffer, parents first, once
-    they hold ``batch`` rows in all. Order matters beyond foreign keys: PostgreSQL triggers
-    (a practitioner's search text reads its clinic) see only rows already written.
+    Rows are buffered per table; ``flush_if_full`` hands every buffer over, parents first,
+    once they hold ``batch`` rows in all. Order matters beyond foreign keys: PostgreSQL
+    triggers (a practitioner's search text reads its clinic) see only rows already written.
+
+    Inside ``background()`` the batches are written by a second thread on the same
+    database connection (and so in the same transaction) while the caller generates the
+    next ones: SQLite and psycopg release the GIL while the database works, so on two
+    cores generating and writing overlap. The caller must not use the database meanwhile.
     """
 
     def __init__(self, tables: dict[str, Table], *, batch: int = 50_000):
         self.tables = tables
         self.batch = batch
         self.buffered = 0
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def add(self, name: str, row: Row) -> None:
         self.tables[name].rows.append(row)
@@ -178,9 +190,60 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
+        """Write every buffer, parents first (or queue them for the background writer)."""
+        self._raise_background_error()
+        batch = [(table, table.rows) for table in self.tables.values() if table.rows]
         for table in self.tables.values():
-            table.flush()
+            table.rows = []
         self.buffered = 0
+        if not batch:
+            return
+        if self._queue is not None:
+            self._queue.put(batch)
+        else:
+            connection.ensure_connection()
+            self._write(connection, batch)
+
+    @staticmethod
+    def _write(database: BaseDatabaseWrapper, batch) -> None:
+        for table, rows in batch:
+            table.write(database, rows)
+
+    def _drain(self, database: BaseDatabaseWrapper) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(database, batch)
+                except BaseException as error:  # handed to the caller's thread
+                    self._error = error
+
+    def _raise_background_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    @contextmanager
+    def background(self):
+        """Write in a second thread until the block ends; the block ends once all is written."""
+        connection.ensure_connection()
+        # Two batches in flight at most, so memory stays bounded whatever the size.
+        self._queue = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(
+            # The caller's connection object: Django's are per thread, this one is in the
+            # caller's transaction.
+            target=self._drain,
+            args=(connections[DEFAULT_DB_ALIAS],),
+            name="seed-writer",
+            daemon=True,
+        )
+        self._thread.start()
+        try:
+            yield self
+            self.flush()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = None
+        self._raise_background_error()
 
     def counts(self) -> dict[str, int]:
         return {name: table.written for name, table in self.tables.items()}

@@ -6,9 +6,10 @@ from io import StringIO
 import pytest
 import zipcodes
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from directory.demo import accounts
+from directory.demo.writer import Table, Writer
 from directory.models import User
 from practitioners.badges import badge_for
 from practitioners.models import (
@@ -365,3 +366,39 @@ def test_the_command_reports_what_it_wrote_and_the_demo_accounts():
     assert "20 reviews" in text
     assert accounts.STAFF_EMAIL in text
     assert "/practitioners/dana-whitfield-" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("in_background", [False, True])
+def test_a_row_the_database_refuses_fails_the_write_and_leaves_nothing(in_background):
+    writer = Writer({"clinics": Table(Clinic, ["id", "name", "city", "latitude", "longitude"])})
+
+    def write_a_clinic_at_latitude_95():
+        with transaction.atomic():
+            writer.add("clinics", (1, "Fine Skin Clinic", "Austin", 30.27, -97.74))
+            writer.add("clinics", (2, "Nowhere Clinic", "Austin", 95.0, -97.74))
+            if in_background:
+                with writer.background():
+                    pass
+            else:
+                writer.flush()
+
+    with pytest.raises(IntegrityError):
+        write_a_clinic_at_latitude_95()
+
+    assert not Clinic.objects.exists()
+
+
+@pytest.mark.django_db
+def test_columns_the_seed_does_not_give_take_the_model_default():
+    writer = Writer({"clinics": Table(Clinic, ["id", "name", "city", "latitude", "longitude"])})
+    writer.add("clinics", (1, "Fine Skin Clinic", "Austin", 30.27, -97.74))
+    writer.flush()
+
+    clinic = Clinic.objects.get()
+    assert (clinic.country, clinic.address_line, clinic.postal_code) == ("US", "", "")
+
+
+def test_a_table_refuses_columns_its_model_does_not_have():
+    with pytest.raises(ValueError, match="no columns"):
+        Table(Clinic, ["id", "name", "colour"])
