@@ -9,11 +9,13 @@ that record keeps no text the patient wrote: the only edit ever made to it is th
 erasure.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -201,10 +203,12 @@ def check_password_for_deletion(user: User, password: str) -> None:
         raise DomainError("That password is not correct. Nothing was deleted.", code="bad_password")
 
 
-def _erase_audit_text(queryset: models.QuerySet, *, object_repr: str | None = None) -> None:
+def _erase_audit_text(
+    queryset: models.QuerySet, *, object_repr: str | None = None, keep_data: bool = False
+) -> None:
     # The one edit ever made to the append-only record: erasure of the text in it. The base
     # QuerySet is used on purpose, past AuditQuerySet's refusal of bulk updates.
-    values: dict[str, Any] = {"note": "", "data": {}}
+    values: dict[str, Any] = {"note": ""} if keep_data else {"note": "", "data": {}}
     if object_repr is not None:
         values["object_repr"] = object_repr
     models.QuerySet(model=AuditEntry).filter(pk__in=queryset.values("pk")).update(**values)
@@ -234,8 +238,23 @@ def account_delete(*, user: User, password: str) -> None:
             object_repr=f"Review #{review_id} (erased)",
         )
 
+    response_type = ContentType.objects.get_for_model(PractitionerResponse)
+    for response_id in PractitionerResponse.objects.filter(review_id__in=review_ids).values_list(
+        "pk", flat=True
+    ):
+        # A response's record is named after the review's title.
+        _erase_audit_text(
+            AuditEntry.objects.filter(content_type=response_type, object_id=response_id),
+            object_repr=f"Response #{response_id} to an erased review",
+            keep_data=True,
+        )
+
     report_ids = list(ReviewReport.objects.filter(reporter=user).values_list("pk", flat=True))
     ReviewReport.objects.filter(pk__in=report_ids).update(note="")
+    # Whatever the account wrote into a decision it made (a report's note, recorded on the
+    # reported review) goes too; the decision itself stays.
+    _erase_audit_text(AuditEntry.objects.filter(actor=user), keep_data=True)
+    _erase_audit_text(AuditEntry.objects.filter(data__report_id__in=report_ids), keep_data=True)
     _erase_audit_text(
         AuditEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(ReviewReport), object_id__in=report_ids
@@ -273,3 +292,32 @@ def account_delete(*, user: User, password: str) -> None:
             body=body,
         )
     )
+
+
+REVIEW_ADDRESS_RETENTION_DAYS = 90
+INVITATION_ADDRESS_RETENTION_DAYS = 90
+
+
+@transaction.atomic
+def purge_expired_personal_data(*, now: datetime | None = None) -> dict[str, int]:
+    """Erase what is kept only for a while (SECURITY.md, "Retention"); return what was erased.
+
+    The address a review was sent from (used to spot review bursts) goes after 90 days;
+    the e-mail address on an invitation nobody used goes 90 days after it expired; expired
+    sessions are deleted.
+    """
+    now = now or timezone.now()
+    addresses = Review.objects.filter(
+        submitted_ip__isnull=False,
+        created_at__lt=now - timedelta(days=REVIEW_ADDRESS_RETENTION_DAYS),
+    ).update(submitted_ip=None)
+    invitations = (
+        ReviewInvitation.objects.filter(
+            used_at__isnull=True,
+            expires_at__lt=now - timedelta(days=INVITATION_ADDRESS_RETENTION_DAYS),
+        )
+        .exclude(email="erased@erased.invalid")
+        .update(email="erased@erased.invalid")
+    )
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    return {"review_addresses": addresses, "invitation_addresses": invitations}

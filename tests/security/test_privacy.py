@@ -1,6 +1,7 @@
 """A patient downloads everything held about them, and deletes their account."""
 
 import json
+import os
 
 import pytest
 from django.core import mail
@@ -179,14 +180,19 @@ def test_deleting_needs_the_confirmation_box(client, patient, history):
     assert patient.is_active
 
 
-def test_deleting_an_account_withdraws_and_erases_its_reviews(client, patient, history):
+def test_deleting_an_account_withdraws_and_erases_its_reviews(
+    client, patient, history, django_capture_on_commit_callbacks
+):
     review = history["review"]
     practitioner = Practitioner.objects.get(pk=history["practitioner"].pk)
     assert practitioner.summary.review_count == 1
     former_email = patient.email
 
     client.force_login(patient)
-    response = client.post("/account/delete/", {"password": PASSWORD, "confirm": "on"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/account/delete/", {"password": PASSWORD, "confirm": "on"}, follow=True
+        )
     assert response.status_code == 200
     assert "Your account has been deleted" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -303,3 +309,44 @@ def test_staff_accounts_lose_their_roles_when_deleted(client):
     staff.refresh_from_db()
     assert not staff.is_staff
     assert not staff.groups.exists()
+
+
+def test_the_daily_purge_erases_old_sender_addresses_and_unused_invitation_addresses(patient):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    old = ReviewFactory(author=patient, submitted_ip="203.0.113.1")
+    Review.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    recent = ReviewFactory(submitted_ip="203.0.113.2")
+    stale = ReviewInvitationFactory(
+        email="gone@example.com", expires_at=timezone.now() - timedelta(days=91)
+    )
+    used = ReviewInvitationFactory(
+        email="kept@example.com",
+        expires_at=timezone.now() - timedelta(days=91),
+        used_at=timezone.now() - timedelta(days=100),
+    )
+    waiting = ReviewInvitationFactory(email="waiting@example.com")
+
+    call_command("purge_personal_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.submitted_ip is None
+    assert recent.submitted_ip == "203.0.113.2"
+    assert ReviewInvitation.objects.get(pk=stale.pk).email == "erased@erased.invalid"
+    assert ReviewInvitation.objects.get(pk=used.pk).email == "kept@example.com"
+    assert ReviewInvitation.objects.get(pk=waiting.pk).email == "waiting@example.com"
+
+
+def test_the_daily_purge_deletes_expired_sessions(client, patient):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+
+    client.force_login(patient)
+    Session.objects.update(expire_date=timezone.now() - timedelta(days=1))
+    call_command("purge_personal_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert not Session.objects.exists()
