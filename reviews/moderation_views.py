@@ -319,7 +319,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         Review.objects.select_related("practitioner"), pk=pk, status=ReviewStatus.PUBLISHED
     )
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -72,6 +72,14 @@ def test_a_report_without_a_reason_is_refused_with_a_message(client, patient):
     assert not ReviewReport.objects.exists()
 
 
+def test_an_empty_report_form_says_what_is_missing(client, patient):
+    review = ReviewFactory(published=True)
+    client.force_login(patient)
+    response = client.post(report_url(review))
+    assert response.status_code == 400
+    assert "Choose a reason." in response.text
+
+
 def test_an_author_cannot_report_their_own_review(client):
     review = ReviewFactory(published=True)
     client.force_login(review.author)
