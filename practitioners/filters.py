@@ -277,19 +277,28 @@ def within_radius(queryset: QuerySet, place: geo.Place, radius_km: float) -> Que
 
 
 def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
-    """Order search results; every order ends on the primary key so pages never overlap."""
-    rating = (F("summary__bayesian_rating").desc(), F("summary__review_count").desc())
-    if sort == Sort.DISTANCE and "distance_km" in queryset.query.annotations:
+    """Order search results; every order ends on the primary key so pages never overlap.
+
+    The rating and review orders match the summary's (bayesian_rating, practitioner) and
+    (review_count, bayesian_rating, practitioner) indexes. They need an inner join to the
+    summary (every practitioner has one) so that PostgreSQL can walk the index and stop
+    after one page, instead of sorting every practitioner.
+    """
+    annotations = queryset.query.annotations
+    if sort == Sort.DISTANCE and "distance_km" in annotations:
         return queryset.order_by("distance_km", "pk")
+    if sort == Sort.RELEVANCE and "search_rank" in annotations:
+        return queryset.order_by(
+            F("search_rank").desc(), F("summary__bayesian_rating").desc(), "pk"
+        )
+    if sort == Sort.RELEVANCE and "distance_km" in annotations:
+        return queryset.order_by("distance_km", "pk")
+    queryset = queryset.filter(summary__isnull=False)
     if sort == Sort.REVIEWS:
         return queryset.order_by(
             F("summary__review_count").desc(), F("summary__bayesian_rating").desc(), "pk"
         )
-    if sort == Sort.RELEVANCE and "search_rank" in queryset.query.annotations:
-        return queryset.order_by(F("search_rank").desc(), *rating, "pk")
-    if sort == Sort.RELEVANCE and "distance_km" in queryset.query.annotations:
-        return queryset.order_by("distance_km", "pk")
-    return queryset.order_by(*rating, "pk")
+    return queryset.order_by(F("summary__bayesian_rating").desc(), "pk")
 
 
 class ReviewFilterSet(django_filters.FilterSet):

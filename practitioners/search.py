@@ -4,16 +4,15 @@ On PostgreSQL it reads ``Practitioner.search_text`` — name, clinic name and ci
 lower-cased and unaccented, kept by database triggers (migration 0005) — through two GIN
 indexes: full-text search with prefix matching ("aus" finds Austin, every word must
 match) OR trigram word similarity, so that a small typo ("Jonhson") still finds Johnson.
-Matches are ranked by both. On SQLite every word must appear, case-insensitively, in the
+Matches are ranked by word similarity. On SQLite every word must appear, case-insensitively, in the
 first name, last name, clinic name or city: simple and correct, without ranking.
 """
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections
 from django.db.models import F, FloatField, Func, Q, QuerySet, Value
-from django.db.models.functions import Cast
 
 from practitioners.geo import fold
 
@@ -65,10 +64,9 @@ def _postgres_search(queryset: QuerySet, terms: list[str]) -> QuerySet:
     return (
         queryset.alias(search_vector=vector)
         .filter(Q(search_vector=query) | Q(search_text__trigram_word_similar=phrase))
-        .annotate(
-            search_rank=Cast(SearchRank(vector, query), FloatField())
-            + WordSimilarity(Value(phrase), F("search_text"))
-        )
+        # Word similarity alone ranks well (whole words score 1, typos less) and costs
+        # far less than ts_rank, which would rebuild each match's tsvector.
+        .annotate(search_rank=WordSimilarity(Value(phrase), F("search_text")))
     )
 
 

@@ -489,8 +489,15 @@ class PractitionerSummary(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["-bayesian_rating"], name="summary_rating_idx"),
-            models.Index(fields=["-review_count"], name="summary_reviews_idx"),
+            # The search's rating and review orders (practitioners/filters.py): ending on
+            # the practitioner lets PostgreSQL walk the index and stop after one page.
+            models.Index(
+                fields=["-bayesian_rating", "practitioner"], name="summary_rating_order_idx"
+            ),
+            models.Index(
+                fields=["-review_count", "-bayesian_rating", "practitioner"],
+                name="summary_reviews_order_idx",
+            ),
             models.Index(fields=["severe_count"], name="summary_severe_idx"),
         ]
 
