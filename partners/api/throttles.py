@@ -12,7 +12,6 @@ class PartnerKeyThrottle(BaseThrottle):
         if not isinstance(key, PartnerKey):
             return True
         self.decision = throttling.hit(key)
-        request.rate_limit = self.decision
         return self.decision.allowed
 
     def wait(self) -> float:

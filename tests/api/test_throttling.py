@@ -59,6 +59,19 @@ def test_without_redis_old_windows_are_cleaned_up(settings, client_with_scopes):
     assert ThrottleWindow.objects.filter(key=key).count() == 1
 
 
+def test_an_unreachable_redis_lets_requests_through_rather_than_failing(
+    settings, client_with_scopes, caplog
+):
+    settings.PARTNER_THROTTLE_STORE = "redis"
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    client = client_with_scopes("read", rate=1)
+
+    codes = [client.get(URL).status_code for _ in range(3)]
+
+    assert codes == [200, 200, 200]
+    assert "Rate-limit counter unavailable" in caplog.text
+
+
 def database_url() -> str:
     db = connection.settings_dict
     if connection.vendor == "postgresql":
