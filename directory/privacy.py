@@ -9,6 +9,7 @@ that record keeps no text the patient wrote: the only edit ever made to it is th
 erasure.
 """
 
+import logging
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -43,6 +44,8 @@ from reviews.models import (
     RuleHit,
 )
 from reviews.services import review_withdraw
+
+logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT_VERSION = 1
 ERASED_DISPLAY_NAME = "Former member"
@@ -216,9 +219,15 @@ def _erase_audit_text(
 
 @transaction.atomic
 def account_delete(*, user: User, password: str) -> None:
-    """Withdraw and erase the account's reviews, erase what it wrote, and anonymise it."""
+    """The member's own request: confirm the password, then erase the account."""
     check_password_for_deletion(user, password)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    account_erase(user_id=user.pk, actor_label="the account holder")
+
+
+@transaction.atomic
+def account_erase(*, user_id: int, actor_label: str, notify: bool = True) -> None:
+    """Withdraw and erase the account's reviews, erase what it wrote, and anonymise it."""
+    user = User.objects.select_for_update().get(pk=user_id)
     former_email = user.email
 
     review_ids = list(Review.objects.filter(author=user).values_list("pk", flat=True))
@@ -281,8 +290,11 @@ def account_delete(*, user: User, password: str) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    record(user, action="account.deleted", actor_label="the account holder")
-
+    record(user, action="account.deleted", actor_label=actor_label)
+    # Outside the database too: after restoring a backup, this is the list to erase again.
+    logger.info("Account %s erased (%s)", user.pk, actor_label)
+    if not notify:
+        return
     body = render_to_string("account/email/account_deleted.txt", {})
     transaction.on_commit(
         partial(
@@ -321,3 +333,15 @@ def purge_expired_personal_data(*, now: datetime | None = None) -> dict[str, int
     )
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return {"review_addresses": addresses, "invitation_addresses": invitations}
+
+
+def accounts_to_erase_again() -> list[int]:
+    """Accounts the record says were deleted but which hold personal data again (a restore)."""
+    deleted = AuditEntry.objects.filter(
+        action="account.deleted", content_type=ContentType.objects.get_for_model(User)
+    ).values_list("object_id", flat=True)
+    return list(
+        User.objects.filter(pk__in=list(deleted))
+        .exclude(email__endswith="@deleted.invalid")
+        .values_list("pk", flat=True)
+    )

@@ -350,3 +350,42 @@ def test_the_daily_purge_deletes_expired_sessions(client, patient):
     Session.objects.update(expire_date=timezone.now() - timedelta(days=1))
     call_command("purge_personal_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert not Session.objects.exists()
+
+
+def test_after_a_restore_erase_accounts_erases_again_what_the_record_says_was_deleted(
+    patient, other_patient, history, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from directory.privacy import account_delete
+
+    email, review = patient.email, history["review"]
+    account_delete(user=patient, password=PASSWORD)
+    # A backup from before the deletion is restored: the rows hold the old data again.
+    type(patient).objects.filter(pk=patient.pk).update(
+        email=email, display_name="Pat", is_active=True
+    )
+    Review.objects.filter(pk=review.pk).update(title=SECRET_TITLE, body=SECRET_BODY)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("erase_accounts", "--from-record", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    patient.refresh_from_db()
+    review.refresh_from_db()
+    assert patient.email.endswith("@deleted.invalid")
+    assert not patient.is_active
+    assert (review.title, review.body) == ("", "")
+    assert mail.outbox == []
+    other_patient.refresh_from_db()
+    assert other_patient.is_active
+    assert AuditEntry.objects.filter(action="account.deleted", object_id=patient.pk).count() == 2
+
+
+def test_erase_accounts_needs_ids_or_the_record(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="Give account ids"):
+        call_command("erase_accounts")
+    with pytest.raises(CommandError, match="No account with id 999999"):
+        call_command("erase_accounts", "999999")
