@@ -10,13 +10,19 @@ accounts. If the cache is unavailable the counters read as zero and sign-in stay
 """
 
 import hashlib
+import logging
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from directory.registration_views import PasswordResetView
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_SECONDS = 15 * 60
 DEFAULT_FAILURES_PER_ACCOUNT = 5
@@ -68,8 +74,8 @@ def count_failure(key: str) -> int:
         return 1
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form that refuses to check a password once too many were wrong."""
+class LoginThrottleMixin:
+    """Refuse to check a password once too many were wrong for the account or the address."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -114,6 +120,23 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         )
 
 
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
+    """Django's sign-in form, throttled."""
+
+
+class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The admin's sign-in form, throttled with the same counters: no way around the limit."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        **{
+            code: message
+            for code, message in LoginThrottleMixin.error_messages.items()
+            if code.startswith("throttled")
+        },
+    }
+
+
 class ThrottledLoginView(LoginView):
     """The sign-in page; answers 429 while sign-in is paused for the account or address."""
 
@@ -125,3 +148,49 @@ class ThrottledLoginView(LoginView):
             response.status_code = 429
             response["Retry-After"] = str(window_seconds())
         return response
+
+
+DEFAULT_RESETS_PER_ACCOUNT = 3
+DEFAULT_RESETS_PER_ADDRESS = 10
+RESET_WINDOW_SECONDS = 60 * 60
+
+
+def reset_account_key(email: str) -> str:
+    return f"reset:account:{_digest(email.strip().lower())}"
+
+
+def reset_address_key(ip: str) -> str:
+    return f"reset:address:{_digest(ip)}"
+
+
+def count_in_window(key: str, seconds: int) -> int:
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.add(key, 1, timeout=seconds)
+        return 1
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Password reset that cannot be used to flood someone's inbox.
+
+    At most 3 reset e-mails an hour to one address and 10 requests an hour from one
+    network address. Over the limit the page answers exactly as usual — "if an account
+    exists, we sent a link" — so it reveals nothing, and no e-mail is sent.
+    """
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        per_account = count_in_window(reset_account_key(email), RESET_WINDOW_SECONDS)
+        per_address = count_in_window(
+            reset_address_key(client_address(self.request)), RESET_WINDOW_SECONDS
+        )
+        if per_account > getattr(
+            settings, "PASSWORD_RESETS_PER_ACCOUNT", DEFAULT_RESETS_PER_ACCOUNT
+        ) or per_address > getattr(
+            settings, "PASSWORD_RESETS_PER_ADDRESS", DEFAULT_RESETS_PER_ADDRESS
+        ):
+            logger.warning("Password reset throttled for one address (no e-mail sent)")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

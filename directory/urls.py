@@ -5,13 +5,22 @@ from django.contrib import admin
 from django.urls import include, path
 
 from directory import views
-from directory.security import ThrottledLoginView
+from directory.security import (
+    ThrottledAdminAuthenticationForm,
+    ThrottledLoginView,
+    ThrottledPasswordResetView,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("moderation-policy/", views.moderation_policy, name="moderation_policy"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path(
+        "accounts/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("directory.registration_urls")),
     path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
@@ -25,6 +34,8 @@ urlpatterns = [
 ]
 
 handler500 = "directory.middleware.server_error"
+# The admin's sign-in counts wrong passwords with the site's own sign-in.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 if settings.BENCH_FLOOR:
     from directory.bench_views import floor

@@ -138,3 +138,54 @@ def test_an_inactive_account_cannot_sign_in(client):
     response = sign_in(client, user.email, PASSWORD)
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@override_settings(LOGIN_FAILURES_PER_ACCOUNT=3)
+def test_the_admin_sign_in_is_throttled_with_the_same_counters(client, moderator):
+    for attempt in range(2):
+        sign_in(client, moderator.email, f"wrong {attempt}")
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": moderator.email, "password": "wrong again"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert response.status_code == 200
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": moderator.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert "Too many wrong passwords for this account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_at_most_three_e_mails_an_hour_to_one_address(
+    client, patient, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    mail.outbox.clear()
+    pages = []
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/accounts/password_reset/", {"email": patient.email}, REMOTE_ADDR="192.0.2.1"
+            )
+        pages.append((response.status_code, response["Location"]))
+    # Every answer is the same, so the page reveals nothing about the limit or the account.
+    assert set(pages) == {(302, "/accounts/password_reset/done/")}
+    assert len(mail.outbox) == 3
+    assert all(message.to == [patient.email] for message in mail.outbox)
+
+
+@override_settings(PASSWORD_RESETS_PER_ADDRESS=2)
+def test_password_reset_requests_from_one_network_address_are_limited(
+    client, patient, other_patient, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    mail.outbox.clear()
+    for user in (patient, other_patient, patient):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/accounts/password_reset/", {"email": user.email}, REMOTE_ADDR="192.0.2.2")
+    assert len(mail.outbox) == 2
