@@ -66,6 +66,13 @@ def _apply_domain_error(form: ReviewForm, error: DomainError) -> None:
     form.add_error(field if field in form.fields else None, error.message)
 
 
+def _both_valid(form, formset) -> bool:
+    """Check the form and the complications together, so every mistake shows at once."""
+    form_ok = form.is_valid()
+    formset_ok = formset.is_valid()
+    return form_ok and formset_ok
+
+
 def _render_review_form(request, context: dict, status: int = 200) -> HttpResponse:
     formset = context["formset"]
     context.setdefault("invitation", None)
@@ -155,7 +162,7 @@ def write_review(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReviewForm(request.POST, initial=fixed, procedures=procedures, locked=bool(fixed))
     formset = complication_formset(data=request.POST)
     context.update(form=form, formset=formset)
-    if not (form.is_valid() and formset.is_valid()):
+    if not _both_valid(form, formset):
         return _render_review_form(request, context, status=400)
     try:
         review = review_submit(
@@ -254,7 +261,7 @@ def edit_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST, initial=saved, procedures=procedures, locked=locked)
     formset = complication_formset(data=request.POST)
     context.update(form=form, formset=formset)
-    if not (form.is_valid() and formset.is_valid()):
+    if not _both_valid(form, formset):
         return _render_review_form(request, context, status=400)
     fields = form.review_fields()
     if not locked:

@@ -194,3 +194,10 @@ def test_the_submitted_page_is_only_for_the_author(client, patient, review):
     html = client.get(reverse("reviews:submitted", args=[review.pk])).content.decode()
     assert "Waiting for moderation" in html
     assert Review.objects.filter(author=patient).count() == 1
+
+
+@pytest.mark.parametrize("name", ["reviews:edit", "reviews:withdraw", "reviews:submitted"])
+def test_an_absurd_review_number_is_a_404_not_an_error(client, patient, name):
+    client.force_login(patient)
+    response = client.get(reverse(name, args=[10**30]))
+    assert response.status_code == 404

@@ -378,3 +378,12 @@ def test_review_text_is_shown_escaped(signed_in, url):
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_mistakes_in_the_form_and_in_a_complication_are_shown_together(signed_in, url):
+    response = signed_in.post(url, review_data(rating="", **infection(0, severity="")))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Choose a rating for “overall rating”." in html
+    assert "a complication without a severity cannot be counted" in html
+    assert 'href="#id_complications-0-severity"' in html
