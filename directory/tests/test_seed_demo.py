@@ -1,10 +1,14 @@
 """``manage.py seed_demo``: what it writes, that it is deterministic and consistent, and
 that the demo accounts it creates work."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
 import zipcodes
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
@@ -315,8 +319,8 @@ def test_if_empty_seeds_an_empty_database():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--practitioners", "-1"], "cannot be negative"),
-        (["--reviews", "-5"], "cannot be negative"),
+        (["--practitioners", "-1"], "--practitioners: counts cannot be negative"),
+        (["--reviews", "-5"], "--reviews: counts cannot be negative"),
         (["--reviews", "many"], "not a whole number"),
         (["--practitioners", "0", "--reviews", "10"], "at least one practitioner"),
         (["--practitioners", "100000000"], "At most"),
@@ -352,7 +356,7 @@ def test_without_procedures_the_command_says_to_migrate():
 
 @pytest.mark.django_db
 def test_a_negative_count_given_in_code_is_refused_too():
-    with pytest.raises(CommandError, match="cannot be negative"):
+    with pytest.raises(CommandError, match="zero or more, not -3"):
         call_command("seed_demo", practitioners=-3, verbosity=0, stdout=StringIO())
 
 
@@ -402,3 +406,19 @@ def test_columns_the_seed_does_not_give_take_the_model_default():
 def test_a_table_refuses_columns_its_model_does_not_have():
     with pytest.raises(ValueError, match="no columns"):
         Table(Clinic, ["id", "name", "colour"])
+
+
+def test_a_bad_count_on_the_command_line_prints_usage_not_a_traceback():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--practitioners", "-4"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DEBUG": "1"},
+        cwd=settings.BASE_DIR,
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode == 2
+    assert "argument --practitioners: counts cannot be negative (got -4)" in result.stderr
+    assert "Traceback" not in result.stderr

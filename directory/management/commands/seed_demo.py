@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: realistic, deterministic demo data, fast at any size."""
 
 import time
+from argparse import ArgumentTypeError
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -15,13 +16,13 @@ MAX_REVIEWS = 10_000_000
 
 
 def count(value: str) -> int:
-    """A whole number of zero or more, for argparse."""
+    """A whole number of zero or more, for argparse (which turns the error into a message)."""
     try:
         number = int(value)
     except ValueError:
-        raise CommandError(f"{value!r} is not a whole number.") from None
+        raise ArgumentTypeError(f"{value!r} is not a whole number.") from None
     if number < 0:
-        raise CommandError(f"Counts cannot be negative (got {number}).")
+        raise ArgumentTypeError(f"counts cannot be negative (got {number}).")
     return number
 
 
@@ -45,8 +46,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, practitioners: int, reviews: int, seed: int, if_empty: bool, **options):
-        # call_command() passes values without argparse's type check.
-        practitioners, reviews = count(str(practitioners)), count(str(reviews))
+        # call_command() passes keyword values without argparse's type check.
+        for value in (practitioners, reviews):
+            if not isinstance(value, int) or value < 0:
+                raise CommandError(f"Counts are whole numbers of zero or more, not {value!r}.")
         if practitioners > MAX_PRACTITIONERS or reviews > MAX_REVIEWS:
             raise CommandError(
                 f"At most {MAX_PRACTITIONERS:,} practitioners and {MAX_REVIEWS:,} reviews."
