@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     F,
@@ -35,7 +36,7 @@ from reviews.models import (
     RuleHit,
     SafetyAlert,
 )
-from reviews.moderation import in_queue, open_report_exists
+from reviews.moderation import in_queue, open_report_exists, reported_review_ids
 
 RECENT_LIMIT = 10
 
@@ -48,23 +49,38 @@ class Priority:
     ROUTINE = 2
 
 
-def review_queue() -> QuerySet[Review]:
+def review_queue(reported_ids: list[int] | None = None) -> QuerySet[Review]:
     """Queued reviews in the order moderators work them, oldest first within each group.
 
-    Reported reviews wait from their first open report, the others from submission.
+    Reported reviews wait from their first open report, the others from submission. The
+    report subqueries run only for reported rows (``CASE`` is lazy), so a long pending
+    queue costs one indexed read and a sort.
     """
+    reported = reported_review_ids() if reported_ids is None else reported_ids
     open_reports = ReviewReport.objects.filter(review=OuterRef("pk"), status="open")
     first_report = open_reports.order_by("created_at").values("created_at")[:1]
     report_count = open_reports.order_by().values("review").annotate(n=Count("pk")).values("n")[:1]
+    is_reported = Q(pk__in=reported)
     return (
-        Review.objects.filter(in_queue())
+        Review.objects.filter(in_queue(reported))
         .annotate(
-            has_open_report=open_report_exists(),
-            open_report_count=Coalesce(Subquery(report_count), Value(0)),
-            queued_at=Coalesce(Subquery(first_report), F("submitted_at")),
+            has_open_report=Case(
+                When(is_reported, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            open_report_count=Case(
+                When(is_reported, then=Coalesce(Subquery(report_count), Value(0))),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            queued_at=Case(
+                When(is_reported, status=ReviewStatus.PUBLISHED, then=Subquery(first_report)),
+                default=F("submitted_at"),
+            ),
             priority=Case(
                 When(has_severe_complication=True, then=Value(Priority.SEVERE)),
-                When(has_open_report=True, then=Value(Priority.REPORTED)),
+                When(is_reported, then=Value(Priority.REPORTED)),
                 default=Value(Priority.ROUTINE),
                 output_field=IntegerField(),
             ),
@@ -75,9 +91,10 @@ def review_queue() -> QuerySet[Review]:
     )
 
 
-def queue_counts() -> dict[str, int]:
-    """How many reviews wait in each group, and how many responses and open alerts."""
-    counts = Review.objects.filter(in_queue()).aggregate(
+def queue_counts(reported_ids: list[int] | None = None) -> dict[str, int]:
+    """How many reviews wait in each group, and how many responses wait."""
+    reported = reported_review_ids() if reported_ids is None else reported_ids
+    counts = Review.objects.filter(in_queue(reported)).aggregate(
         total=Count("pk"),
         severe=Count("pk", filter=Q(has_severe_complication=True)),
         reported=Count("pk", filter=Q(status=ReviewStatus.PUBLISHED)),

@@ -86,7 +86,10 @@ def _load_review(review_id: int) -> Review:
 @moderator_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.review_queue(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    reported = selectors.reported_review_ids()
+    page = Paginator(selectors.review_queue(reported), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     now = timezone.now()
     for review in page:
         review.claimed_by_other = claim_is_held_by_other(review, request.user, now)
@@ -103,7 +106,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "moderation/queue.html",
         {
             "page": page,
-            "counts": selectors.queue_counts(),
+            "counts": selectors.queue_counts(reported),
             "alerts": selectors.safety_alerts(),
             "any_bulk": any(review.bulk_approvable for review in page),
             "section": "reviews",
