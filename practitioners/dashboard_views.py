@@ -20,6 +20,7 @@ from directory.errors import DomainError
 from practitioners import services
 from practitioners import verification_selectors as selectors
 from practitioners.badges import badge_for
+from practitioners.evidence import capped_evidence_uploads
 from practitioners.forms import ClaimForm, CredentialForm, NpiForm, SterilizationForm
 from practitioners.models import (
     Attestation,
@@ -131,6 +132,7 @@ def _previous(request: HttpRequest, practitioner: Practitioner, kind_filter) -> 
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@capped_evidence_uploads
 def credential_new(request: HttpRequest) -> HttpResponse:
     practitioner = _own_practitioner_or_redirect(request)
     if practitioner is None:
@@ -181,6 +183,7 @@ def credential_new(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@capped_evidence_uploads
 def sterilization_new(request: HttpRequest) -> HttpResponse:
     practitioner = _own_practitioner_or_redirect(request)
     if practitioner is None:

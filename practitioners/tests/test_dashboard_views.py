@@ -131,7 +131,7 @@ def test_an_oversized_upload_is_refused_with_the_limit(client, practitioner_owne
     big = SimpleUploadedFile("scan.pdf", PDF_BYTES + b" " * 2000)
     response = client.post("/dashboard/credentials/new/", licence_post(evidence=[big]))
     assert response.status_code == 400
-    assert "files can be at most 1.0\xa0KB" in response.content.decode()
+    assert "is 2.1\xa0KB; files can be at most 1.0\xa0KB" in response.content.decode()
     assert not Attestation.objects.exists()
 
 
@@ -287,3 +287,13 @@ def test_signed_in_users_find_the_dashboard_in_the_main_navigation(client, patie
 def test_a_verifier_is_pointed_to_the_verification_queue(client, verifier):
     client.force_login(verifier)
     assert 'href="/verification/"' in client.get("/dashboard/").content.decode()
+
+
+def test_the_upload_forms_still_refuse_a_post_without_the_csrf_token(practitioner_owner):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(practitioner_owner)
+    assert client.post("/dashboard/credentials/new/", licence_post()).status_code == 403
+    assert client.post("/dashboard/sterilization/new/", sterilization_post()).status_code == 403
+    assert not Attestation.objects.exists()

@@ -124,3 +124,22 @@ def test_evidence_is_stored_outside_the_public_media_path(settings, evidence):
     stored = Path(evidence.file.path).resolve()
     assert Path(settings.EVIDENCE_ROOT).resolve() in stored.parents
     assert Path(settings.MEDIA_ROOT).resolve() not in stored.parents
+
+
+def test_an_oversized_upload_is_kept_only_up_to_the_limit_but_reported_at_full_size(settings):
+    from django.test import RequestFactory
+
+    from practitioners.evidence import CappedUploadHandler
+
+    settings.EVIDENCE_MAX_BYTES = 1000
+    handler = CappedUploadHandler(RequestFactory().post("/"))
+    handler.new_file("evidence", "huge.pdf", "application/pdf", None)
+    handler.receive_data_chunk(PDF_BYTES + b"x" * 1500, 0)
+    handler.receive_data_chunk(b"y" * 1500, 1500)
+    upload = handler.file_complete(len(PDF_BYTES) + 3000)
+    upload.seek(0)
+    assert len(upload.read()) == 1001
+    assert upload.size == len(PDF_BYTES) + 3000
+    with pytest.raises(ValidationError) as error:
+        check_upload(upload)
+    assert error.value.messages == ["“huge.pdf” is 3.1\xa0KB; files can be at most 1000\xa0bytes."]
