@@ -328,7 +328,7 @@ TABLE: dict[str, Row] = {
     # The schema and its docs are public, like the directory they describe.
     "api/schema/": api("/api/schema/", GET=API_PUBLIC, POST=API_NOBODY),
     "api/docs/": api("/api/docs/", GET=API_PUBLIC, POST=API_NOBODY),
-    "api/^.*$": api(
+    "api/^[\\s\\S]*$": api(
         "/api/v1/no-such-endpoint/",
         GET="404 404 404 404 404 404 404",
         POST="404 404 404 404 404 404 404",

@@ -19,6 +19,7 @@ from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 
 from directory.middleware import server_error
+from practitioners.tests.factories import PractitionerFactory
 
 from .private_servers import free_port, postgres_unavailable_reason, private_postgres, wait_for_port
 
@@ -34,9 +35,10 @@ def break_the_database(monkeypatch) -> None:
 
 @pytest.mark.django_db
 def test_pages_answer_a_friendly_503_while_the_database_is_down(monkeypatch):
+    practitioner = PractitionerFactory()
     client = Client(raise_request_exception=False)
     break_the_database(monkeypatch)
-    for url in ("/", "/practitioners/", "/moderation-policy/"):
+    for url in ("/", "/practitioners/", practitioner.get_absolute_url()):
         response = client.get(url)
         assert response.status_code == 503, url
         body = response.content.decode()
@@ -45,6 +47,15 @@ def test_pages_answer_a_friendly_503_while_the_database_is_down(monkeypatch):
         assert response["Retry-After"] == "30"
         assert response["Cache-Control"] == "no-store"
         assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_pages_that_need_no_database_keep_answering_while_it_is_down(monkeypatch):
+    client = Client(raise_request_exception=False)
+    break_the_database(monkeypatch)
+    response = client.get("/moderation-policy/")
+    assert response.status_code == 200
+    assert "never remove a review because it is negative" in response.content.decode()
 
 
 @pytest.mark.django_db
