@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -67,6 +68,15 @@ class PartnerKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def clean(self) -> None:
+        if not isinstance(self.scopes, list) or not self.scopes:
+            raise ValidationError({"scopes": "A list of at least one scope."})
+        unknown = [scope for scope in self.scopes if scope not in Scope.values]
+        if unknown:
+            raise ValidationError(
+                {"scopes": f"Unknown scope {unknown[0]!r}; choose from {', '.join(Scope.values)}."}
+            )
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -139,6 +149,19 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.url} ({self.partner})"
+
+    def clean(self) -> None:
+        from directory.errors import DomainError
+        from partners.services import parse_events, validate_webhook_url
+
+        try:
+            self.url = validate_webhook_url(self.url)
+        except DomainError as error:
+            raise ValidationError({"url": error.message}) from None
+        try:
+            self.events = parse_events(self.events if isinstance(self.events, list) else None)
+        except DomainError as error:
+            raise ValidationError({"events": error.message}) from None
 
 
 class DeliveryStatus(models.TextChoices):

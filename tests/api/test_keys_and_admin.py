@@ -134,3 +134,31 @@ def test_staff_see_every_delivery_attempt_and_can_replay_from_the_admin(client, 
     assert endpoint.secret not in page.text
     assert endpoint.secret not in endpoint_page.text
     assert AuditEntry.objects.filter(action="webhook.replayed", actor=superuser).exists()
+
+
+def test_staff_cannot_give_a_key_an_unknown_scope_in_the_admin(client, superuser):
+    key, _ = partner_key(name="Acme")
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:partners_partnerkey_change", args=[key.pk]),
+        {"scopes": '["read", "admin"]', "rate_per_minute": "100"},
+    )
+
+    assert response.status_code == 200
+    assert "Unknown scope" in response.text
+    key.refresh_from_db()
+    assert (key.scopes, key.rate_per_minute) == (["read"], 600)
+
+
+def test_staff_can_change_a_keys_rate_in_the_admin(client, superuser):
+    key, _ = partner_key(name="Acme")
+    client.force_login(superuser)
+
+    client.post(
+        reverse("admin:partners_partnerkey_change", args=[key.pk]),
+        {"scopes": '["read", "invite"]', "rate_per_minute": "120"},
+    )
+
+    key.refresh_from_db()
+    assert (key.scopes, key.rate_per_minute) == (["read", "invite"], 120)
