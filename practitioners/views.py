@@ -1,6 +1,7 @@
 """Public practitioner pages: the search and the profile."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -155,7 +156,7 @@ def _radius_options(raw: str) -> list[tuple[str, bool]]:
     return [(option, option == chosen) for option in options]
 
 
-def _form_values(filterset: PractitionerFilterSet) -> dict:
+def _form_values(filterset: PractitionerFilterSet) -> dict[str, Any]:
     """What the patient typed, to put back into the form (raw, so bad input can be fixed)."""
     data = filterset.form.data
     return {
@@ -170,9 +171,7 @@ def _form_values(filterset: PractitionerFilterSet) -> dict:
         "skin_type": data.get("skin_type", ""),
         "verified": data.get("verified", "") in ("1", "true", "on", "yes"),
         "no_severe": data.get("no_severe", "") in ("1", "true", "on", "yes"),
-        "exclude_complication": data.getlist("exclude_complication")
-        if hasattr(data, "getlist")
-        else [],
+        "exclude_complication": data.getlist("exclude_complication"),
         "sort": data.get("sort", ""),
     }
 
