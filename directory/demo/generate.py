@@ -56,6 +56,7 @@ from practitioners.models import (
     SterilizationAnswer,
 )
 from practitioners.npi import npi_check_digit
+from reviews.alerts import ALERT_RULES, ALERT_WINDOW, check_safety_alerts
 from reviews.models import (
     Complication,
     PractitionerResponse,
@@ -69,6 +70,8 @@ MONTHS_OF_REVIEWS = 30
 REVIEWS_PER_PATIENT = 2.3
 OWNED_SHARE = 0.15  # practitioners who have claimed their profile (and may respond)
 DEMO_PRACTITIONER_MIN_REVIEWS = 15
+# Severe infections given to one practitioner so the demo shows a safety alert.
+CLUSTER_SIZE = 2
 
 Progress = Callable[[int], None]
 
@@ -121,11 +124,14 @@ class DemoSeeder(CredentialRows, ReviewRows):
         with bulk_session(), self.writer.background():
             self._write_patients()
             self._write_practitioners()
+        # Ids were assigned here: move PostgreSQL's sequences past them before the ORM
+        # inserts anything (the safety alerts and their audit entries).
         reset_sequences(table.model for table in self.writer.tables.values())
+        alerts = self._raise_safety_alerts()
         # Rows written without the ORM send no signals: make cached pages stale ourselves.
         bump_cache_generation_on_commit()
         return SeedResult(
-            counts=self.writer.counts(),
+            counts={**self.writer.counts(), "safety_alerts": alerts},
             writer=self.writer,
             accounts=self.accounts,
             demo_practitioner_slug=self.demo_slug,
@@ -165,6 +171,9 @@ class DemoSeeder(CredentialRows, ReviewRows):
         self.used_slugs = set(Practitioner.objects.values_list("slug", flat=True))
         self.used_npis = set(Practitioner.objects.exclude(npi=None).values_list("npi", flat=True))
         self.demo_slug = None
+        # Practitioners with severe complications published within the safety-alert window.
+        self.alert_window_start = self.now - ALERT_WINDOW
+        self.recent_severe: dict[int, int] = {}
         self.writer = demo_writer()
         # Review months, more recent ones more likely (the site grows).
         this_month = self.today.replace(day=1)
@@ -176,6 +185,16 @@ class DemoSeeder(CredentialRows, ReviewRows):
         self.months = tuple(self.months)
         self.month_weights = cumulative(0.97**k for k in range(MONTHS_OF_REVIEWS))
         self.review_counts = self._allocate_reviews()
+
+    def _raise_safety_alerts(self) -> int:
+        """Raise the alerts staff would have been shown, with the product's own rule.
+
+        Only practitioners with at least as many recent severe reports as the lowest
+        threshold can qualify; ``check_safety_alerts`` decides for each of them.
+        """
+        lowest = min(rule.threshold for rule in ALERT_RULES)
+        candidates = [pk for pk, count in self.recent_severe.items() if count >= lowest]
+        return sum(len(check_safety_alerts(practitioner_id=pk)) for pk in candidates)
 
     def _new_id(self, model) -> int:
         value = self.ids[model]
@@ -195,12 +214,15 @@ class DemoSeeder(CredentialRows, ReviewRows):
         eligible = [i for i, w in enumerate(weights) if w > 0]
         for i in rng.sample(eligible, missing):
             counts[i] += 1
-        # The demo practitioner's profile should have something to show.
-        target = min(total, DEMO_PRACTITIONER_MIN_REVIEWS)
-        while counts[0] < target:
-            donor = max(range(1, n), key=counts.__getitem__)
-            counts[donor] -= 1
-            counts[0] += 1
+        # The demo practitioner's profile should have something to show, and the second
+        # practitioner reviews enough for the safety-alert cluster: taken from the busiest.
+        for index, minimum in ((0, DEMO_PRACTITIONER_MIN_REVIEWS), (1, CLUSTER_SIZE + 2)):
+            while index < n - 1 and counts[index] < minimum:
+                donor = max(range(index + 1, n), key=counts.__getitem__)
+                if not counts[donor]:
+                    break
+                counts[donor] -= 1
+                counts[index] += 1
         return counts
 
     # --- patients -----------------------------------------------------------------------
@@ -406,6 +428,8 @@ class DemoSeeder(CredentialRows, ReviewRows):
                 self._licence(practitioner_id, licence_state, authority, licence_type, prefix)
             )
         sterile_state = "verified" if demo else pick(rng, STERILIZATION_STATES)
+        if index == 1:  # the practitioner the safety alert is for let theirs lapse
+            sterile_state = "expired"
         if sterile_state != "missing":
             badge_input.append(self._sterilization(practitioner_id, sterile_state))
         self._other_credentials(practitioner_id, profession)
@@ -433,6 +457,8 @@ class DemoSeeder(CredentialRows, ReviewRows):
         published: list[tuple[int, int, str, date]] = []
         published_complications: list[tuple[int, str, str]] = []
         count = self.review_counts[index]
+        # The second practitioner, when they have reviews enough, is one staff are alerted to.
+        self.cluster_left = CLUSTER_SIZE if index == 1 and count > CLUSTER_SIZE + 1 else 0
         seen: set[tuple[int, str, date]] = set()
         for _ in range(count):
             self._review(

@@ -51,8 +51,13 @@ class ReviewRows:
     ) -> None:
         rng, anchor, writer = self.rng, self.anchor, self.writer
         procedure = rng.choice(offered)
+        demo_patient = self.demo_patient_reviews < 3 and not seen
+        # The practitioner the safety alert is for: severe infections treated last month.
+        cluster = self.cluster_left > 0 and not demo_patient
         # When: a treatment day in one of the last 30 months, submitted days to weeks later.
         month_index = bisect.bisect_right(self.month_weights, rng.random() * self.month_weights[-1])
+        if cluster:
+            month_index = 1
         month = self.months[month_index]
         day_range = self.today.day if month_index == 0 else 28
         treated = month + timedelta(days=rng.randrange(day_range))
@@ -60,10 +65,10 @@ class ReviewRows:
         submitted = treated_at + timedelta(days=rng.uniform(2, 40))
         if submitted >= anchor:
             submitted = treated_at + (anchor - treated_at) * rng.random()
-        invited = rng.random() < 0.06
+        invited = rng.random() < 0.06 and not cluster
         # Who: the demo patient writes the first review of the first three profiles.
         author_index = None
-        if self.demo_patient_reviews < 3 and not seen:
+        if demo_patient:
             author_id = self.accounts.patient.pk
             self.demo_patient_reviews += 1
             forced_status = (ReviewStatus.PUBLISHED, ReviewStatus.PENDING, ReviewStatus.PUBLISHED)[
@@ -90,6 +95,8 @@ class ReviewRows:
         age_days = (anchor - submitted).days
         if forced_status:
             status = forced_status
+        elif cluster:
+            status = ReviewStatus.PUBLISHED
         elif age_days < 10 and rng.random() < 0.6:
             status = ReviewStatus.PENDING
         else:
@@ -118,6 +125,12 @@ class ReviewRows:
         complications = self._complications(
             procedure, skin_type, patch_test, skill, sterile_ok, month_index
         )
+        if cluster:
+            self.cluster_left -= 1
+            outcome = "ongoing" if self.cluster_left else "resolved"
+            complications = [
+                ("infection", Severity.SEVERE, rng.randint(2, 5), "emergency", outcome)
+            ]
         worst = max((_SEVERITY_RANK[c[1]] for c in complications), default=-1)
         if worst == 2:
             rating = rng.choice((1, 1, 2, 2, 3))
@@ -202,6 +215,8 @@ class ReviewRows:
         if status == ReviewStatus.PUBLISHED:
             published.append((review_id, rating, skin_type, month))
             published_complications.extend((review_id, c[0], c[1]) for c in complications)
+            if has_severe and decided >= self.alert_window_start:
+                self.recent_severe[practitioner_id] = self.recent_severe.get(practitioner_id, 0) + 1
             if owner_id and rng.random() < (0.45 if rating <= 3 else 0.25):
                 self._response(review_id, owner_id, rating, decided)
             if rng.random() < 0.002:

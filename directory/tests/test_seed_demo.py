@@ -11,6 +11,7 @@ import zipcodes
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from directory.demo import accounts
 from directory.demo.writer import Table, Writer
@@ -27,12 +28,14 @@ from practitioners.models import (
 )
 from practitioners.npi import is_valid_npi
 from practitioners.tests.factories import PractitionerFactory
+from reviews.alerts import ALERT_WINDOW
 from reviews.models import (
     DARKER_SKIN_TYPES,
     Complication,
     PractitionerSummary,
     Review,
     ReviewStatus,
+    SafetyAlert,
 )
 from reviews.summaries import summary_drift
 
@@ -222,6 +225,26 @@ def test_complications_are_skewed_as_patients_report_them():
     # Most reviews report no complication at all.
     with_complication = Review.objects.filter(complications__isnull=False).distinct().count()
     assert with_complication < 0.3 * 4000
+
+
+@pytest.mark.django_db
+def test_practitioners_over_the_alert_threshold_have_an_open_safety_alert_and_no_one_else():
+    seed(**SMALL)
+    since = timezone.now() - ALERT_WINDOW
+
+    severe = Complication.objects.filter(
+        severity="severe", review__status="published", review__published_at__gte=since
+    )
+    expected = set()
+    for practitioner in Practitioner.objects.all():
+        mine = severe.filter(review__practitioner=practitioner)
+        if mine.filter(type="infection").count() >= 2:
+            expected.add((practitioner.pk, "severe_infections_90_days"))
+        if mine.count() >= 3:
+            expected.add((practitioner.pk, "severe_complications_90_days"))
+    alerts = set(SafetyAlert.objects.filter(status="open").values_list("practitioner_id", "rule"))
+    assert expected  # the demo always shows staff one practitioner to look at
+    assert alerts == expected
 
 
 @pytest.mark.django_db
