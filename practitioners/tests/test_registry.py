@@ -246,3 +246,17 @@ def test_a_roster_of_100k_rows_is_streamed_and_applied(tmp_path, jane):
     assert Attestation.objects.get(pk=jane.pk).status == "verified"
     assert "Imported 100001 rows" in output
     assert "… and 99997 more" in output
+
+
+def test_a_verified_licence_the_registry_shows_expired_by_date_expires_at_once(tmp_path):
+    licence = AttestationFactory(
+        practitioner=PractitionerFactory(first_name="Ann", last_name="Bee"),
+        number="RN200",
+        issuing_authority=AUTHORITY,
+        verified=True,
+    )
+    run(roster(tmp_path, f"RN200,Ann,Bee,RN,active,2015-01-01,{PAST}"))
+    licence.refresh_from_db()
+    assert (licence.status, licence.expires_on.isoformat()) == ("expired", PAST)
+    actions = [e.action for e in AuditEntry.objects.for_object(licence)]
+    assert actions == ["attestation.registry_updated", "attestation.expired"]

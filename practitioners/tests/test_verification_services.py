@@ -430,3 +430,18 @@ def test_a_failed_submission_leaves_no_evidence_file_behind(practitioner_owner, 
     after = {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
     assert after == before
     assert not Attestation.objects.exists()
+
+
+def test_a_second_sterilization_attestation_cannot_wait_beside_a_pending_one(practitioner_owner):
+    practitioner = practitioner_owner.practitioner_profile
+    AttestationFactory(practitioner=practitioner, sterilization=True)
+    with pytest.raises(DomainError, match="already awaiting review"):
+        services.attestation_submit(
+            actor=practitioner_owner,
+            practitioner=practitioner,
+            kind="sterilization",
+            uploads=checked(),
+            last_spore_test_on=timezone.localdate(),
+            answers=ALL_YES,
+        )
+    assert Attestation.objects.count() == 1
