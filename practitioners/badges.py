@@ -12,6 +12,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from directory.caching import bump_cache_generation_on_commit
 from partners.events import verification_changed
 from practitioners.models import (
     Attestation,
@@ -121,6 +122,7 @@ def badge_for(practitioner: Practitioner, *, today: date | None = None) -> Badge
 @transaction.atomic
 def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
     """Recompute and store the badge column; call in the transaction that changed an attestation."""
+    bump_cache_generation_on_commit()  # the profile shows every attestation; search the badge
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner_id)
     badge = compute_badge(practitioner.attestations.all(), today=today)
     if practitioner.is_verified != badge.verified or practitioner.verified_checked_at is None:

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from directory.caching import bump_cache_generation_on_commit
 from directory.errors import DomainError, NotPermitted
 from directory.models import User
 from directory.notifications import email_user
@@ -191,6 +192,7 @@ def claim_approve(*, claim_id: int, actor: User) -> ProfileClaim:
     if updated != 1:
         raise DomainError("This profile already has an owner; reject this claim instead.")
     claim.practitioner.owner = claim.user
+    bump_cache_generation_on_commit()  # the profile stops offering "Claim this profile"
     settled = (
         ProfileClaim.objects.select_for_update(of=("self",))
         .select_related("practitioner", "user")

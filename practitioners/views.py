@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
+from directory.caching import cache_public_page
 from practitioners import selectors
 from practitioners.badges import badge_for
 from practitioners.filters import (
@@ -96,6 +97,7 @@ def _wider_radius(filterset: PractitionerFilterSet, params: QueryDict) -> Filter
 
 
 @require_safe
+@cache_public_page
 def practitioner_list(request: HttpRequest) -> HttpResponse:
     """The search: every SPEC.md filter, a page of results, and a way out of an empty one."""
     params = request.GET
@@ -184,6 +186,7 @@ def _write_review_url(practitioner: Practitioner) -> str:
 
 
 @require_safe
+@cache_public_page
 def practitioner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The profile: verification, safety summary with its chart, and filtered reviews."""
     practitioner = selectors.practitioner_profile(slug)

@@ -5,6 +5,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 
+from directory.caching import CachedPublicReadsMixin
 from partners.api.base import PartnerAPIMixin
 from practitioners.api.selectors import (
     api_practitioner_detail,
@@ -45,7 +46,7 @@ SEARCH_PARAMETERS = [
 
 
 @extend_schema(tags=["practitioners"], summary="Search practitioners", parameters=SEARCH_PARAMETERS)
-class PractitionerListView(PartnerAPIMixin, generics.ListAPIView):
+class PractitionerListView(CachedPublicReadsMixin, PartnerAPIMixin, generics.ListAPIView):
     """Practitioners matching the same filters as the site's search page, in its order.
 
     `verified=1` keeps practitioners with a current licence and sterilization attestation;
@@ -63,7 +64,7 @@ class PractitionerListView(PartnerAPIMixin, generics.ListAPIView):
 
 
 @extend_schema(tags=["practitioners"], summary="A practitioner's profile")
-class PractitionerDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
+class PractitionerDetailView(CachedPublicReadsMixin, PartnerAPIMixin, generics.RetrieveAPIView):
     """Profile, verification summary (each attestation, how and when it was checked) and the
     24-month safety summary."""
 
