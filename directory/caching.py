@@ -88,6 +88,33 @@ def connect_signals() -> None:
         post_delete.connect(_on_public_write, sender=model, dispatch_uid=f"{uid}-delete")
 
 
+# The generation this process saw last. A page's key under it is fetched together with the
+# current generation in one round trip, and used only if the generation has not moved.
+_last_generation: int | None = None
+
+
+def _lookup(request: HttpRequest, prefix: str = "") -> tuple[str, object | None]:
+    """The page's key under the current generation and what the cache holds for it.
+
+    One round trip while the generation stands still, two after it moved; ("", None) when
+    the cache is down.
+    """
+    global _last_generation
+    guess = _last_generation
+    if guess is not None:
+        guessed_key = prefix + page_key(request, guess)
+        found = cache.get_many([GENERATION_KEY, guessed_key])
+        current = found.get(GENERATION_KEY)
+        if current is not None and int(current) == guess:
+            return guessed_key, found.get(guessed_key)
+    generation = cache_generation()
+    _last_generation = generation
+    if generation is None:
+        return "", None
+    key = prefix + page_key(request, generation)
+    return key, cache.get(key)
+
+
 def is_anonymous_request(request: HttpRequest) -> bool:
     """No session and no pending messages: the page is the same for every such visitor."""
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
@@ -120,9 +147,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if timeout <= 0 or request.method != "GET" or not is_anonymous_request(request):
             return view(request, *args, **kwargs)
         try:
-            generation = cache_generation()
-            key = "" if generation is None else page_key(request, generation)
-            cached = cache.get(key) if key else None
+            key, cached = _lookup(request)
         except Exception:
             logger.exception("Page cache unavailable; rendering without it")
             return view(request, *args, **kwargs)
@@ -161,9 +186,7 @@ def cached_api_response(request, render: Callable[[], HttpResponse]) -> HttpResp
     if timeout <= 0 or request.method != "GET":
         return render()
     try:
-        generation = cache_generation()
-        key = "" if generation is None else "api:" + page_key(request, generation)
-        body = cache.get(key) if key else None
+        key, body = _lookup(request, prefix="api:")
     except Exception:
         logger.exception("Page cache unavailable; answering without it")
         return render()

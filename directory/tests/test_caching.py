@@ -264,3 +264,18 @@ def test_a_generic_list_view_with_the_mixin_reads_the_database_once(
 
     assert json.loads(second.content) == json.loads(first.content)
     assert "microneedling" in json.loads(second.content)
+
+
+def test_a_hit_reads_the_generation_and_the_page_together(monkeypatch):
+    view = CountingView()
+    page = cache_public_page(view)
+    page(get())  # this process now knows the generation
+
+    def separate_read():
+        raise AssertionError("a hit under a known generation reads it with the page")
+
+    monkeypatch.setattr("directory.caching.cache_generation", separate_read)
+    response = page(get())
+
+    assert response["X-Page-Cache"] == "hit"
+    assert view.calls == 1
