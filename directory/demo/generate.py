@@ -53,6 +53,7 @@ from practitioners.models import (
     Clinic,
     Practitioner,
     Procedure,
+    ProfileClaim,
     SterilizationAnswer,
 )
 from practitioners.npi import npi_check_digit
@@ -158,6 +159,7 @@ class DemoSeeder(CredentialRows, ReviewRows):
                 Clinic,
                 Practitioner,
                 Practitioner.procedures.through,
+                ProfileClaim,
                 Attestation,
                 SterilizationAnswer,
                 ReviewInvitation,
@@ -381,12 +383,12 @@ class DemoSeeder(CredentialRows, ReviewRows):
         # Personal traits that shape the reviews: skill (ratings) and hygiene practice.
         skill = min(4.9, max(2.6, rng.gauss(4.35, 0.45)))
         owner_id = None
+        joined = created + timedelta(days=rng.randint(1, 90))
         if demo:
             owner_id = None if self.demo_owns_a_profile else self.accounts.practitioner.pk
         elif rng.random() < OWNED_SHARE:
             owner_id = self._new_id(User)
             title = "Dr " if profession == "physician" else ""
-            joined = created + timedelta(days=rng.randint(1, 90))
             writer.add(
                 "users",
                 (
@@ -399,6 +401,22 @@ class DemoSeeder(CredentialRows, ReviewRows):
                     f"{first}.{last}.{owner_id}@{clinic['domain']}".lower(),
                     f"{title}{first} {last}"[:60],
                     joined + timedelta(minutes=5),
+                ),
+            )
+        if owner_id is not None:
+            # An owner is someone whose claim to the profile staff approved.
+            claimed = joined + timedelta(hours=rng.randint(1, 48))
+            writer.add(
+                "claims",
+                (
+                    self._new_id(ProfileClaim),
+                    practitioner_id,
+                    owner_id,
+                    "approved",
+                    f"I am {first} {last} and I work at {clinic['name']}.",
+                    claimed,
+                    claimed + timedelta(hours=rng.randint(2, 72)),
+                    self.accounts.staff.pk,
                 ),
             )
         # Procedures offered.

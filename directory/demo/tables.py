@@ -8,7 +8,13 @@ from dataclasses import fields
 
 from directory.demo.writer import Table, Writer
 from directory.models import AuditEntry, User
-from practitioners.models import Attestation, Clinic, Practitioner, SterilizationAnswer
+from practitioners.models import (
+    Attestation,
+    Clinic,
+    Practitioner,
+    ProfileClaim,
+    SterilizationAnswer,
+)
 from reviews.models import (
     Complication,
     PractitionerResponse,
@@ -69,6 +75,19 @@ COLUMNS = {
             "is_verified",
             "verified_checked_at",
             "created_at",
+        ],
+    ),
+    "claims": (
+        ProfileClaim,
+        [
+            "id",
+            "practitioner_id",
+            "user_id",
+            "status",
+            "message",
+            "created_at",
+            "decided_at",
+            "decided_by_id",
         ],
     ),
     "practitioner_procedures": (

