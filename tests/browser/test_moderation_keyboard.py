@@ -5,11 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
-from practitioners.tests.factories import PractitionerFactory
+from practitioners.tests.factories import PractitionerFactory, ProcedureFactory
 from reviews.models import Review, ReviewReport
 from reviews.tests.factories import ComplicationFactory, ReviewFactory, RuleHitFactory
 
@@ -21,8 +23,22 @@ pytestmark = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+@pytest.fixture(autouse=True)
+def migrated_rows(live_server):
+    """Rows the data migrations seed, which an earlier transactional test may have flushed."""
+    ProcedureFactory(slug="microneedling", name="Microneedling")
+    group, _ = Group.objects.get_or_create(name="Moderators")
+    ContentType.objects.clear_cache()  # its ids may name rows the flush removed
+    permission, _ = Permission.objects.get_or_create(
+        content_type=ContentType.objects.get_for_model(Review),
+        codename="moderate_review",
+        defaults={"name": "Can moderate reviews, responses and reports"},
+    )
+    group.permissions.add(permission)
+
+
 @pytest.fixture
-def signed_in_moderator(browser, live_server):
+def signed_in_moderator(browser, live_server, migrated_rows):
     """A browser context signed in as a moderator (the session cookie of a real login)."""
     moderator = UserFactory(display_name="Mo", roles=["Moderators"])
     client = Client()
