@@ -1,18 +1,17 @@
 """The API reference at /api/docs/ renders in real Chromium under the site's strict CSP."""
 
-import os
 import shutil
 
 import pytest
-
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def page():
+def page(monkeypatch):
+    # Only for this test: Playwright's sync API runs an event loop in the test thread.
+    monkeypatch.setenv("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
