@@ -2,6 +2,7 @@
 
 import pytest
 
+from directory.reference_data import ensure_reference_data
 from directory.tests.factories import UserFactory
 from practitioners.tests.factories import PractitionerFactory
 
@@ -56,3 +57,15 @@ def partner_client(db):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     client.key, client.raw_key = key, raw_key
     return client
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows_in_transactional_tests(request):
+    """Tests with real transactions run on a flushed database: put the SPEC rows back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()

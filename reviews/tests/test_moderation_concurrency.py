@@ -24,7 +24,7 @@ from reviews.services import review_publish
 from reviews.summaries import summary_drift
 from reviews.tests.factories import ComplicationFactory, ReviewFactory, RuleHitFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DECISIONS = ("review.published", "review.rejected", "review.changes_requested")
 

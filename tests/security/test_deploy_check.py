@@ -25,6 +25,8 @@ def production_environment(**overrides: str) -> dict[str, str]:
             "STATIC_MANIFEST",
             "EMAIL_HOST",
             "DJANGO_SETTINGS_MODULE",
+            # Browser tests set it for their own process; production never does.
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     env.update(
