@@ -43,7 +43,7 @@ from reviews.models import (
     ReviewStatus,
     RuleHit,
 )
-from reviews.services import review_withdraw
+from reviews.services import COMPLICATION_FIELDS, REVIEW_FIELDS, review_withdraw
 
 logger = logging.getLogger(__name__)
 
@@ -66,27 +66,14 @@ def _row(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
 REVIEW_EXPORT_FIELDS = (
     "id",
     "status",
-    "treatment_month",
-    "sessions",
-    "rating",
-    "rating_results",
-    "rating_hygiene",
-    "rating_communication",
-    "rating_aftercare",
-    "worth_it",
-    "title",
-    "body",
-    "skin_type",
-    "patch_test",
-    "numbing",
-    "needle_depth_mm",
+    *REVIEW_FIELDS,
     "is_verified_patient",
     "submitted_ip",
     "created_at",
     "submitted_at",
     "published_at",
 )
-COMPLICATION_EXPORT_FIELDS = ("type", "severity", "onset_days", "treatment_needed", "outcome")
+COMPLICATION_EXPORT_FIELDS = COMPLICATION_FIELDS
 
 
 def account_export(user: User) -> dict[str, Any]:

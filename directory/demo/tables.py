@@ -23,6 +23,7 @@ from reviews.models import (
     ReviewInvitation,
     ReviewReport,
 )
+from reviews.services import REVIEW_FIELDS
 from reviews.summaries import Counts
 
 PRACTITIONER_PROCEDURES = Practitioner.procedures.through
@@ -144,20 +145,7 @@ COLUMNS = {
             "practitioner_id",
             "procedure_id",
             "status",
-            "treatment_month",
-            "sessions",
-            "rating",
-            "rating_results",
-            "rating_hygiene",
-            "rating_communication",
-            "rating_aftercare",
-            "worth_it",
-            "title",
-            "body",
-            "skin_type",
-            "patch_test",
-            "numbing",
-            "needle_depth_mm",
+            *REVIEW_FIELDS,
             "invitation_id",
             "is_verified_patient",
             "has_severe_complication",
