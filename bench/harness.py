@@ -225,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     constant = {
         "profile_busiest": {
             "reviews": targets.busiest_reviews,
-            "queries": inspections.get("profile", {}).get("queries"),
+            "queries": inspections["profile"]["queries"]
+            if "profile" in inspections
+            else pages.inspect(f"/practitioners/{targets.busiest_slug}/", repeat=1).queries,
         },
         "profile_quietest": {
             "reviews": targets.quietest_reviews,

@@ -185,6 +185,9 @@ else:
 # that changes whenever what they show changes (directory/caching.py). On by default only
 # with Redis: the invalidation must reach every process.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
+# Partner keys are read from the cache for this long (partners/key_cache.py); kept short
+# because it bounds how long a revocation racing a request can be missed. Redis only.
+PARTNER_KEY_CACHE_SECONDS = env_int("PARTNER_KEY_CACHE_SECONDS", 60 if REDIS_URL else 0)
 
 # --- Background tasks -----------------------------------------------------------------
 # The ORM-backed backend needs nothing but the database: `manage.py db_worker` runs it.

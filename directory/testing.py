@@ -15,6 +15,8 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("TASKS_BACKEND", "immediate")
 # Whole-page caching would carry pages from one test into the next through Redis.
 os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
+# Likewise for partner keys; the tests of that cache turn it on with a local cache.
+os.environ.setdefault("PARTNER_KEY_CACHE_SECONDS", "0")
 # A file rather than memory: the concurrency tests run real threads, and only a file
 # database waits for SQLite's write lock (an in-memory shared cache fails at once with
 # "database table is locked"), as production SQLite does.

@@ -8,7 +8,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -113,16 +113,22 @@ def partner_key_revoke(*, key_id: int, actor: User | None = None) -> PartnerKey:
     return key
 
 
+# When this process last wrote each key's last use, by public prefix: a key read from the
+# cache carries the last use it had when it was cached.
+_last_touched: dict[str, datetime] = {}
+
+
 def partner_key_touch(key: PartnerKey) -> None:
-    """Record that a key was used, writing at most once a minute per key."""
+    """Record that a key was used, writing at most once a minute per key and process."""
     now = timezone.now()
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+    known = [when for when in (key.last_used_at, _last_touched.get(key.prefix)) if when]
+    if known and now - max(known) < LAST_USED_RESOLUTION:
         return
     # The condition keeps concurrent requests from all writing the same minute.
     PartnerKey.objects.filter(pk=key.pk).exclude(
         last_used_at__gte=now - LAST_USED_RESOLUTION
     ).update(last_used_at=now)
-    key.last_used_at = now
+    key.last_used_at = _last_touched[key.prefix] = now
 
 
 def allow_insecure_webhooks() -> bool:

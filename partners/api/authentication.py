@@ -1,18 +1,13 @@
 """Bearer-key authentication for the partner API."""
 
-from django.db.models import QuerySet
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from partners.models import PartnerKey
+from partners.key_cache import find_key
 from partners.services import hash_key, partner_key_touch
 
 MAX_KEY_LENGTH = 128
-
-
-def active_keys() -> QuerySet[PartnerKey]:
-    return PartnerKey.objects.select_related("partner")
 
 
 class PartnerKeyAuthentication(authentication.BaseAuthentication):
@@ -37,7 +32,7 @@ class PartnerKeyAuthentication(authentication.BaseAuthentication):
             )
         if len(raw_key) > MAX_KEY_LENGTH:
             raise exceptions.AuthenticationFailed("Unknown API key.", code="invalid_key")
-        key = active_keys().filter(key_hash=hash_key(raw_key)).first()
+        key = find_key(hash_key(raw_key))
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown API key.", code="invalid_key")
         if key.revoked_at is not None:
