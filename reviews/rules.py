@@ -56,46 +56,42 @@ def response_rule(code: str, *, weight: int, description: str):
     return _register(RESPONSE_RULES, code, weight, description)
 
 
+# The largest risk score a PositiveSmallIntegerField holds on every database.
+MAX_RISK_SCORE = 32767
+
+
 def _store(hits: list[RuleHit], subject_field: str, subject) -> int:
     RuleHit.objects.filter(**{subject_field: subject}).delete()
     RuleHit.objects.bulk_create(hits)
     return max(0, sum(hit.weight for hit in hits))
 
 
-def screen_review(review: Review) -> list[RuleHit]:
-    """Run every review rule, replace the stored hits, and update the review's risk score."""
+def _screen(subject: Review | PractitionerResponse, field: str, rules: dict) -> list[RuleHit]:
+    """Run ``rules`` on ``subject``, replace its stored hits, and update its risk score."""
     hits = [
         RuleHit(
-            review=review,
+            **{field: subject},
             code=rule.code,
             weight=rule.weight,
             explanation=hit.explanation[:300],
             evidence=hit.evidence[:300],
         )
-        for rule in REVIEW_RULES.values()
-        if (hit := rule.check(review)) is not None
+        for rule in rules.values()
+        if (hit := rule.check(subject)) is not None
     ]
-    review.risk_score = min(_store(hits, "review", review), 32767)
-    Review.objects.filter(pk=review.pk).update(risk_score=review.risk_score)
+    subject.risk_score = min(_store(hits, field, subject), MAX_RISK_SCORE)
+    type(subject).objects.filter(pk=subject.pk).update(risk_score=subject.risk_score)
     return hits
+
+
+def screen_review(review: Review) -> list[RuleHit]:
+    """Run every review rule, replace the stored hits, and update the review's risk score."""
+    return _screen(review, "review", REVIEW_RULES)
 
 
 def screen_response(response: PractitionerResponse) -> list[RuleHit]:
     """Run every response rule, replace the stored hits, and update the response's risk score."""
-    hits = [
-        RuleHit(
-            response=response,
-            code=rule.code,
-            weight=rule.weight,
-            explanation=hit.explanation[:300],
-            evidence=hit.evidence[:300],
-        )
-        for rule in RESPONSE_RULES.values()
-        if (hit := rule.check(response)) is not None
-    ]
-    response.risk_score = min(_store(hits, "response", response), 32767)
-    PractitionerResponse.objects.filter(pk=response.pk).update(risk_score=response.risk_score)
-    return hits
+    return _screen(response, "response", RESPONSE_RULES)
 
 
 # --- Shared text checks ------------------------------------------------------------------
