@@ -89,7 +89,11 @@ class PractitionerSearchForm(forms.Form):
             try:
                 self.place = geo.resolve_place(near)
             except geo.UnknownPlace as error:
-                self.add_error("near", str(error))
+                # The message quotes the visitor's text: pass it as a parameter, so a "%"
+                # in it is never read as a format directive (django-filter's API errors
+                # apply "%" to every message).
+                message = forms.ValidationError("%(message)s", params={"message": str(error)})
+                self.add_error("near", message)
         if data.get("sort") == Sort.DISTANCE and self.place is None and not self.errors:
             self.add_error(
                 "sort", "Sorting by distance needs a location: enter a city or ZIP code in “near”."

@@ -296,6 +296,7 @@ def test_filters_combine(client):
     ("query", "message"),
     [
         ("near=Qwertyville", "We couldn't find a place called “Qwertyville”"),
+        ("near=100%25+sure", "We couldn't find a place called “100% sure”"),
         ("sort=distance", "Sorting by distance needs a location"),
         ("sort=cheapest", "“cheapest” is not a sort order we know"),
         ("lat=91&lng=0", "Enter a latitude between -90 and 90."),

@@ -31,9 +31,7 @@ def cached_row(client) -> PartnerKey | None:
     return cache.get(f"partner-key:{hash_key(client.raw_key)}")
 
 
-def test_a_known_key_is_read_from_the_database_once(
-    client_with_scopes, django_assert_num_queries
-):
+def test_a_known_key_is_read_from_the_database_once(client_with_scopes, django_assert_num_queries):
     client = client_with_scopes("read")
     client.get(PROCEDURES)
 

@@ -60,6 +60,7 @@ def test_a_partner_lists_verified_practitioners_near_a_city_without_severe_compl
     [
         {"verified": "maybe"},
         {"near": "Atlantis-under-the-sea"},
+        {"near": "%' AND 1=1 --"},  # quoted back in the message: "%" must stay literal
         {"lat": "91", "lng": "0"},
         {"lat": "45"},
         {"radius_km": "0", "near": "Austin"},
