@@ -36,6 +36,24 @@ class VerificationLinkInvalid(DomainError):
     status = 400
 
 
+def normalize_address(email: str | None) -> str:
+    """An e-mail address as accounts store it: trimmed, lower-cased (``User`` is e-mail-keyed
+    and case-insensitively unique), so two spellings of one address compare equal."""
+    return User.objects.normalize_email((email or "").strip()).lower()
+
+
+def same_address(first: str | None, second: str | None) -> bool:
+    """Whether two e-mail addresses are the same account's, whatever their letter case."""
+    return bool(first) and bool(second) and normalize_address(first) == normalize_address(second)
+
+
+def mask_address(email: str) -> str:
+    """An address shown to someone who may not own it: ``jane@example.com`` is shown as
+    ``j•••@example.com``."""
+    local, at, domain = (email or "").strip().partition("@")
+    return f"{local[:1]}•••{at}{domain}"
+
+
 def safe_next(url: str | None) -> str:
     """``url`` if it is a path on this site, otherwise an empty string."""
     if (
@@ -108,7 +126,7 @@ def account_signup(
     If the address already has an account, nothing is created and its owner is e-mailed a
     reminder with sign-in and password-reset links; the caller cannot tell the two apart.
     """
-    email = User.objects.normalize_email(email).strip().lower()
+    email = normalize_address(email)
     if ip:
         throttle(
             f"signup:{ip}",

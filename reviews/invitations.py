@@ -4,6 +4,10 @@ The raw token exists only in the e-mailed link; the database keeps its SHA-256, 
 table cannot be turned into working links. ``invitation_for_token`` tells a used link from an
 expired one and from one that is forged or belongs to another practitioner, so the patient
 gets a page that says what happened instead of an error.
+
+An invitation is bound to the address it was sent to: only the account with that address
+(compared the way accounts are, whatever the letter case) can use it, so a forwarded link
+is refused (``InvitationForAnotherAddress``) without being spent.
 """
 
 import hashlib
@@ -23,7 +27,11 @@ from directory.models import User
 from directory.notifications import email_user
 from practitioners.models import Practitioner, Procedure
 from reviews.models import ReviewInvitation
-from reviews.services import treatment_date_problem
+from reviews.services import (
+    InvitationForAnotherAddress,  # noqa: F401 (raised by invitation_for_token; import it here)
+    check_invitation_recipient,
+    treatment_date_problem,
+)
 
 INVITATION_VALID_DAYS = 30
 TOKEN_BYTES = 32
@@ -55,10 +63,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def invitation_path(practitioner: Practitioner, token: str) -> str:
+    """The site path of an invitation link: the practitioner's review form with the token."""
+    path = reverse("reviews:write", kwargs={"slug": practitioner.slug})
+    return f"{path}?{urlencode({'invitation': token})}"
+
+
 def invitation_url(invitation: ReviewInvitation, token: str) -> str:
     """The absolute link the patient follows: the practitioner's review form with the token."""
-    path = reverse("reviews:write", kwargs={"slug": invitation.practitioner.slug})
-    return f"{settings.SITE_URL}{path}?{urlencode({'invitation': token})}"
+    return f"{settings.SITE_URL}{invitation_path(invitation.practitioner, token)}"
 
 
 def invitation_create(
@@ -130,8 +143,14 @@ def invitation_create(
     return invitation, token
 
 
-def invitation_for_token(token: str, practitioner: Practitioner) -> ReviewInvitation:
-    """Return the usable invitation behind ``token`` for ``practitioner``, or say why not."""
+def invitation_for_token(
+    token: str, practitioner: Practitioner, *, user: User | None = None
+) -> ReviewInvitation:
+    """Return the usable invitation behind ``token`` for ``practitioner``, or say why not.
+
+    With ``user`` (a signed-in account), an invitation sent to another address is refused
+    with ``InvitationForAnotherAddress``; without it (a visitor not signed in yet) it is not.
+    """
     token = (token or "").strip()
     invitation = None
     if 16 <= len(token) <= 128:
@@ -156,4 +175,7 @@ def invitation_for_token(token: str, practitioner: Practitioner) -> ReviewInvita
             "Ask the clinic to send a new one, or write a review without the verified-patient "
             "mark."
         )
+    if user is not None:
+        check_invitation_recipient(invitation, user)
     return invitation
+

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from directory.accounts import mask_address, same_address
 from directory.errors import DomainError, NotPermitted, RateLimited
 from directory.models import User
 from directory.notifications import email_user
@@ -125,6 +126,31 @@ def _save_complications(review: Review, complications: Sequence[Mapping[str, Any
     )
 
 
+class InvitationForAnotherAddress(NotPermitted):
+    """The invitation was sent to another address than the signed-in account's.
+
+    ``masked_address`` is the invited address with most of it hidden, safe to show to
+    whoever holds the link.
+    """
+
+    code = "invitation_other_address"
+
+    def __init__(self, invited_email: str):
+        self.masked_address = mask_address(invited_email)
+        super().__init__(
+            f"This invitation was sent to a different e-mail address ({self.masked_address}) "
+            "than the one you are signed in with. Only an account with that address can use "
+            "it: sign out, then sign in or create an account with the address the invitation "
+            "was sent to."
+        )
+
+
+def check_invitation_recipient(invitation: ReviewInvitation, user: User) -> None:
+    """Refuse an invitation to anyone but the account with the invited address (any case)."""
+    if not same_address(invitation.email, user.email):
+        raise InvitationForAnotherAddress(invitation.email)
+
+
 @transaction.atomic
 def review_submit(
     *,
@@ -154,6 +180,7 @@ def review_submit(
                 "This invitation has already been used or is for another practitioner.",
                 code="invitation_used",
             )
+        check_invitation_recipient(invitation, author)
     _check_daily_limit(author)
     review = Review(
         author=author,

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from directory.accounts import mask_address
 from directory.errors import DomainError
 from practitioners.models import Practitioner, Procedure
 from reviews import author_selectors as selectors
@@ -24,7 +25,12 @@ from reviews.forms import (
     complication_formset,
     posted_rows,
 )
-from reviews.invitations import invitation_create, invitation_for_token
+from reviews.invitations import (
+    InvitationForAnotherAddress,
+    invitation_create,
+    invitation_for_token,
+    invitation_path,
+)
 from reviews.models import ReviewInvitation, ReviewStatus
 from reviews.policy import reason_label
 from reviews.services import (
@@ -92,8 +98,22 @@ def write_review(request: HttpRequest, slug: str) -> HttpResponse:
     token = request.POST.get("invitation") or request.GET.get("invitation") or ""
     invitation: ReviewInvitation | None = None
     if token:
+        signed_in = request.user if request.user.is_authenticated else None
         try:
-            invitation = invitation_for_token(token, practitioner)
+            invitation = invitation_for_token(token, practitioner, user=signed_in)
+        except InvitationForAnotherAddress as error:
+            # A forwarded link, or the patient signed in with another account: refused, and
+            # not spent, with a way to sign in with the address it was sent to.
+            return render(
+                request,
+                "reviews/invitation_other_address.html",
+                {
+                    "practitioner": practitioner,
+                    "masked_address": error.masked_address,
+                    "invitation_link": invitation_path(practitioner, token),
+                },
+                status=error.status,
+            )
         except DomainError as error:
             return render(
                 request,
@@ -109,7 +129,8 @@ def write_review(request: HttpRequest, slug: str) -> HttpResponse:
                 {
                     "practitioner": practitioner,
                     "invitation": invitation,
-                    "next": request.get_full_path(),
+                    "masked_address": mask_address(invitation.email),
+                    "next": invitation_path(practitioner, token),
                 },
             )
         return redirect_to_login(request.get_full_path())

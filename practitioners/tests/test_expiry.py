@@ -195,8 +195,9 @@ def test_schedule_jobs_queues_one_daily_run_and_only_one(database_task_backend):
     out = io.StringIO()
     call_command("schedule_jobs", stdout=out)
     call_command("schedule_jobs", stdout=out)
-    [queued] = DBTaskResult.objects.all()
-    assert queued.task_path == "practitioners.tasks.expire_attestations_daily"
+    [queued] = DBTaskResult.objects.filter(
+        task_path="practitioners.tasks.expire_attestations_daily"
+    )
     assert queued.queue_name == "scheduled"
     assert timezone.localtime(queued.run_after).time() == datetime.time(3, 0)
     assert "Queued the daily expiry job" in out.getvalue()

@@ -14,6 +14,7 @@ from directory.tests.factories import UserFactory
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.invitations import (
     InvitationExpired,
+    InvitationForAnotherAddress,
     InvitationInvalid,
     InvitationUsed,
     hash_token,
@@ -51,6 +52,10 @@ def link_in(message) -> str:
     return re.search(r"http\S+invitation=\S+", message.body).group(0)
 
 
+def link_path(practitioner, token) -> str:
+    return reverse("reviews:write", kwargs={"slug": practitioner.slug}) + f"?invitation={token}"
+
+
 def test_an_invitation_stores_only_the_hash_and_emails_the_link(
     practitioner, django_capture_on_commit_callbacks
 ):
@@ -64,6 +69,7 @@ def test_an_invitation_stores_only_the_hash_and_emails_the_link(
     assert message.to == ["treated@example.com"]
     assert "Grace Hopper" in message.body
     assert f"/practitioners/{practitioner.slug}/review/?invitation={token}" in link_in(message)
+    assert "works only for an account with that address" in message.body
 
 
 def test_an_invitation_for_a_procedure_the_practitioner_does_not_offer_is_refused(practitioner):
@@ -131,7 +137,7 @@ def test_an_expired_token_says_it_expired(practitioner):
 def test_an_invited_patient_writes_a_review_with_the_verified_patient_mark(
     client, patient, practitioner
 ):
-    invitation, token = create(practitioner)
+    invitation, token = create(practitioner, email=patient.email)
     url = reverse("reviews:write", kwargs={"slug": practitioner.slug}) + f"?invitation={token}"
     client.force_login(patient)
     page = client.get(url).content.decode()
@@ -182,7 +188,7 @@ def test_a_forged_link_gets_a_friendly_400_page(client, patient, practitioner):
 
 
 def test_a_link_used_on_another_practitioners_page_is_refused(client, patient, practitioner):
-    _, token = create(practitioner)
+    _, token = create(practitioner, email=patient.email)
     other = PractitionerFactory()
     client.force_login(patient)
     url = reverse("reviews:write", kwargs={"slug": other.slug}) + f"?invitation={token}"
@@ -191,14 +197,14 @@ def test_a_link_used_on_another_practitioners_page_is_refused(client, patient, p
     assert Review.objects.count() == 0
 
 
-def test_a_link_cannot_be_spent_twice(client, patient, other_patient, practitioner):
-    _, token = create(practitioner)
+def test_a_link_cannot_be_spent_twice(client, patient, practitioner):
+    _, token = create(practitioner, email=patient.email)
     url = reverse("reviews:write", kwargs={"slug": practitioner.slug})
     client.force_login(patient)
     assert client.post(url, review_data(invitation=token)).status_code == 302
-    client.force_login(other_patient)
-    response = client.post(url, review_data(invitation=token))
+    response = client.post(url, review_data(invitation=token, treatment_month="2020-01"))
     assert response.status_code == 410
+    assert "This invitation was already used" in response.content.decode()
     assert Review.objects.count() == 1
 
 
@@ -210,6 +216,156 @@ def test_an_anonymous_visitor_with_a_valid_link_is_invited_to_sign_in_or_sign_up
     html = client.get(url).content.decode()
     assert "Create an account" in html
     assert reverse("signup") + "?next=" in html
+
+
+# --- Only the invited address can use the link --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("invited", "account"),
+    [
+        ("Jane.Doe@Example.COM", "jane.doe@example.com"),
+        ("jane.doe@example.com", "JANE.DOE@EXAMPLE.COM"),
+        ("  jane.doe@example.com ", "jane.doe@example.com"),
+    ],
+)
+def test_the_invited_address_in_any_letter_case_writes_a_verified_review(
+    client, practitioner, invited, account
+):
+    invitation, token = create(practitioner, email=invited)
+    client.force_login(UserFactory(email=account))
+    page = client.get(link_path(practitioner, token))
+    assert page.status_code == 200
+    assert "Verified patient." in page.content.decode()
+
+    url = reverse("reviews:write", kwargs={"slug": practitioner.slug})
+    assert client.post(url, review_data(invitation=token)).status_code == 302
+    review = Review.objects.get()
+    assert review.is_verified_patient
+    assert review.invitation == invitation
+
+
+def test_a_forwarded_link_is_refused_to_another_account_with_a_partly_masked_address(
+    client, other_patient, practitioner
+):
+    invitation, token = create(practitioner, email="jane@example.com")
+    client.force_login(other_patient)
+    response = client.get(link_path(practitioner, token))
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This invitation was sent to a different e-mail address" in html
+    assert "j•••@example.com" in html
+    assert "jane@example.com" not in html
+    assert f"You are signed in as {other_patient.email}" in html
+    assert "Sign out and sign in with j•••@example.com" in html
+    assert f'action="{reverse("logout")}"' in html
+    assert 'name="next" value="' + link_path(practitioner, token) in html
+    invitation.refresh_from_db()
+    assert invitation.used_at is None
+
+
+def test_a_forwarded_link_cannot_be_spent_by_posting_the_form(client, other_patient, practitioner):
+    invitation, token = create(practitioner, email="jane@example.com")
+    client.force_login(other_patient)
+    url = reverse("reviews:write", kwargs={"slug": practitioner.slug})
+    response = client.post(url, review_data(invitation=token))
+
+    assert response.status_code == 403
+    assert "sent to a different e-mail address" in response.content.decode()
+    assert Review.objects.count() == 0
+    invitation.refresh_from_db()
+    assert invitation.used_at is None
+
+
+def test_after_a_refusal_the_invited_patient_can_still_use_the_link(
+    client, other_patient, practitioner
+):
+    invitation, token = create(practitioner, email="jane@example.com")
+    client.force_login(other_patient)
+    assert client.get(link_path(practitioner, token)).status_code == 403
+
+    client.force_login(UserFactory(email="jane@example.com"))
+    url = reverse("reviews:write", kwargs={"slug": practitioner.slug})
+    assert client.post(url, review_data(invitation=token)).status_code == 302
+    assert Review.objects.get().invitation == invitation
+
+
+def test_signing_out_from_the_refusal_comes_back_to_the_invitation_signed_out(
+    client, other_patient, practitioner
+):
+    _, token = create(practitioner, email="jane@example.com")
+    client.force_login(other_patient)
+    response = client.post(reverse("logout"), {"next": link_path(practitioner, token)})
+    assert response.status_code == 302
+    assert response["Location"] == link_path(practitioner, token)
+    html = client.get(response["Location"]).content.decode()
+    assert "Create an account" in html
+    assert "<strong>j•••@example.com</strong>" in html
+
+
+def test_a_used_link_says_it_was_used_even_to_another_account(client, other_patient, practitioner):
+    invitation, token = create(practitioner, email="jane@example.com")
+    ReviewInvitation.objects.filter(pk=invitation.pk).update(used_at=timezone.now())
+    client.force_login(other_patient)
+    response = client.get(link_path(practitioner, token))
+    assert response.status_code == 410
+    assert "This invitation was already used" in response.content.decode()
+
+
+def test_the_service_refuses_a_token_for_another_address(practitioner, other_patient):
+    _, token = create(practitioner, email="jane@example.com")
+    with pytest.raises(InvitationForAnotherAddress, match=r"different e-mail address \(j•••@"):
+        invitation_for_token(token, practitioner, user=other_patient)
+
+
+def test_an_anonymous_visitor_is_told_which_address_the_link_works_for(client, practitioner):
+    _, token = create(practitioner, email="jane@example.com")
+    response = client.get(link_path(practitioner, token))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "the invitation works only for that address" in html
+    assert "<strong>j•••@example.com</strong>" in html
+    assert "jane@example.com" not in html
+
+
+def test_signing_up_from_an_invitation_does_not_reveal_the_invited_address(client, practitioner):
+    _, token = create(practitioner, email="jane@example.com")
+    response = client.get(reverse("signup"), {"next": link_path(practitioner, token)})
+    assert response.status_code == 200
+    assert "jane@example.com" not in response.content.decode()
+
+
+def test_an_invited_visitor_signs_up_with_the_invited_address_and_writes_a_verified_review(
+    client, practitioner, django_capture_on_commit_callbacks
+):
+    invitation, token = create(practitioner, email="Jane@Example.com")
+    link = link_path(practitioner, token)
+    assert client.get(reverse("signup"), {"next": link}).status_code == 200
+
+    password = "a fresh and long passphrase 42"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("signup"),
+            {
+                "display_name": "Jane",
+                "email": "jane@example.com",
+                "password1": password,
+                "password2": password,
+                "next": link,
+            },
+        )
+    confirm_url = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+    client.get(confirm_url)
+    response = client.post(
+        reverse("login"), {"username": "jane@example.com", "password": password, "next": link}
+    )
+    assert response["Location"] == link
+    assert "Verified patient." in client.get(link).content.decode()
+
+    url = reverse("reviews:write", kwargs={"slug": practitioner.slug})
+    assert client.post(url, review_data(invitation=token)).status_code == 302
+    assert Review.objects.get().invitation == invitation
 
 
 # --- The practitioner's invitation page ------------------------------------------------

@@ -15,6 +15,7 @@ from directory.tests.factories import UserFactory
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.models import Review
 from reviews.services import (
+    InvitationForAnotherAddress,
     review_edit,
     review_publish,
     review_reject,
@@ -158,19 +159,32 @@ def test_a_future_treatment_month_is_refused_by_the_service(patient):
     assert Review.objects.count() == 0
 
 
-def test_an_invitation_marks_the_review_and_is_spent_once(patient, other_patient):
-    invitation = ReviewInvitationFactory()
+def test_an_invitation_marks_the_review_and_is_spent_once(patient):
+    invitation = ReviewInvitationFactory(email=patient.email)
     review = submit(patient, invitation.practitioner, invitation=invitation)
     assert review.is_verified_patient
     invitation.refresh_from_db()
     assert invitation.used_at is not None
     with pytest.raises(DomainError, match="already been used"):
-        submit(other_patient, invitation.practitioner, invitation=invitation)
+        submit(patient, invitation.practitioner, invitation=invitation)
     assert Review.objects.count() == 1
 
 
+def test_an_invitation_for_another_address_is_refused_by_the_service_and_not_spent(
+    patient, other_patient
+):
+    invitation = ReviewInvitationFactory(email=patient.email.upper())
+    with pytest.raises(InvitationForAnotherAddress, match="sent to a different e-mail address"):
+        submit(other_patient, invitation.practitioner, invitation=invitation)
+    invitation.refresh_from_db()
+    assert invitation.used_at is None
+    assert Review.objects.count() == 0
+    review = submit(patient, invitation.practitioner, invitation=invitation)
+    assert review.is_verified_patient
+
+
 def test_an_invitation_for_another_practitioner_is_refused_by_the_service(patient):
-    invitation = ReviewInvitationFactory()
+    invitation = ReviewInvitationFactory(email=patient.email)
     with pytest.raises(DomainError, match="another practitioner"):
         submit(patient, PractitionerFactory(), invitation=invitation)
     invitation.refresh_from_db()
@@ -178,7 +192,7 @@ def test_an_invitation_for_another_practitioner_is_refused_by_the_service(patien
 
 
 def test_an_invited_review_keeps_its_treatment_month_when_edited(patient):
-    invitation = ReviewInvitationFactory()
+    invitation = ReviewInvitationFactory(email=patient.email)
     review = submit(
         patient,
         invitation.practitioner,

@@ -23,12 +23,14 @@ from practitioners.tests.factories import (
     PractitionerFactory,
     SterilizationAnswerFactory,
 )
+from reviews.invitations import hash_token
 from reviews.models import ResponseStatus
 from reviews.summaries import refresh_summary
 from reviews.tests.factories import (
     ComplicationFactory,
     PractitionerResponseFactory,
     ReviewFactory,
+    ReviewInvitationFactory,
 )
 
 pytestmark = [
@@ -252,7 +254,10 @@ PAGES = {
     "profile-filtered": "/practitioners/ann-lee-austin/?skin_type=VI",
     "profile-unverified": "/practitioners/bob-ray-austin/",
     "review-form": "review-form",
+    "invitation-welcome": "invitation-welcome",
+    "invitation-other-address": "invitation-other-address",
 }
+SIGNED_IN_PAGES = {"review-form", "invitation-other-address"}
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -261,6 +266,17 @@ def test_the_page_has_no_accessibility_violations(live_server, browser, artifact
     cookies = []
     if name == "review-form":
         path = reverse("reviews:write", kwargs={"slug": "ann-lee-austin"})
+    if name.startswith("invitation-"):
+        # An invitation sent to jane@example.com, opened signed out or by another account.
+        token = "an-invitation-token-for-the-browser"
+        ReviewInvitationFactory(
+            practitioner=world["ann"],
+            procedure=microneedling(),
+            email="jane@example.com",
+            token_hash=hash_token(token),
+        )
+        path = reverse("reviews:write", kwargs={"slug": "ann-lee-austin"}) + f"?invitation={token}"
+    if name in SIGNED_IN_PAGES:
         client = Client()
         client.force_login(UserFactory(display_name="Pat"))
         session = client.cookies[settings.SESSION_COOKIE_NAME].value

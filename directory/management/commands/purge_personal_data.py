@@ -8,8 +8,9 @@ from directory.privacy import purge_expired_personal_data
 class Command(BaseCommand):
     help = (
         "Erase review sender addresses older than 90 days and e-mail addresses of invitations "
-        "unused 90 days after expiry, and delete expired sessions. Run daily (SECURITY.md); "
-        "running it again is harmless."
+        "unused 90 days after expiry, and delete expired sessions (SECURITY.md). The same "
+        "purge runs daily as a scheduled task once `manage.py schedule_jobs` has queued it; "
+        "running it by hand as well is harmless."
     )
 
     def handle(self, *args, **options):

@@ -1,0 +1,59 @@
+"""Daily jobs that keep themselves scheduled (Django's tasks framework).
+
+A daily task calls ``queue_next_run`` first, so it queues its own next run (tomorrow at
+its time of day, site time) before doing its work and a failure keeps the chain going.
+``ensure_scheduled`` (called by ``manage.py schedule_jobs``) enqueues a first run when
+none is waiting and does nothing when one is, so it is safe to call on every deploy or
+worker start. The "already waiting" check sees the database backend's queue only.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.tasks import Task, TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+
+DAILY_AT = time(3, 0)
+QUEUE = "scheduled"
+
+
+def next_daily_run(now: datetime | None = None, *, at: time = DAILY_AT) -> datetime:
+    """The next ``at`` in the site's time zone strictly after ``now``, as an aware datetime."""
+    now = timezone.localtime(now or timezone.now())
+    candidate = timezone.make_aware(datetime.combine(now.date(), at))
+    if candidate <= now:
+        candidate = timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), at))
+    return candidate
+
+
+def waiting_runs(daily_task: Task) -> int:
+    """How many runs of ``daily_task`` are queued and not yet started (database backend)."""
+    if not isinstance(daily_task.get_backend(), DatabaseBackend):
+        return 0
+    return DBTaskResult.objects.filter(
+        task_path=daily_task.module_path, status=TaskResultStatus.READY
+    ).count()
+
+
+def schedule_run(daily_task: Task, run_after: datetime) -> bool:
+    """Queue one run of ``daily_task`` for ``run_after``; False if the backend cannot defer."""
+    if not daily_task.get_backend().supports_defer:
+        # A backend that runs tasks at once (tests) cannot hold one for tomorrow.
+        return False
+    daily_task.using(run_after=run_after).enqueue()
+    return True
+
+
+def queue_next_run(daily_task: Task, *, at: time = DAILY_AT) -> None:
+    """From inside a run: queue tomorrow's run unless one is already waiting."""
+    if not waiting_runs(daily_task):
+        schedule_run(daily_task, next_daily_run(at=at))
+
+
+def ensure_scheduled(daily_task: Task, *, at: time = DAILY_AT) -> datetime | None:
+    """Queue the next daily run unless one is already waiting; return when it will run."""
+    if waiting_runs(daily_task):
+        return None
+    run_after = next_daily_run(at=at)
+    return run_after if schedule_run(daily_task, run_after) else None
