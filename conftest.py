@@ -1,6 +1,8 @@
 """Role fixtures shared by every app's tests."""
 
 import pytest
+from django.tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
 
 from directory.reference_data import ensure_reference_data
 from directory.tests.factories import UserFactory
@@ -69,3 +71,16 @@ def _reference_rows_in_transactional_tests(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         ensure_reference_data()
+
+
+@pytest.fixture
+def database_task_backend():
+    """The ORM task backend instead of the test run's immediate one: tasks wait in the
+    database, and runs can be deferred (scheduled jobs)."""
+    backend = DatabaseBackend(
+        "default", {"QUEUES": ["default", "email", "webhooks", "scheduled"], "OPTIONS": {}}
+    )
+    previous = task_backends["default"]
+    task_backends["default"] = backend
+    yield backend
+    task_backends["default"] = previous

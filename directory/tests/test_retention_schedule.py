@@ -7,9 +7,7 @@ import zoneinfo
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.tasks import task_backends
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from directory import tasks
@@ -20,17 +18,6 @@ pytestmark = pytest.mark.django_db
 
 PURGE_TASK = "directory.tasks.purge_personal_data_daily"
 OLD = datetime.timedelta(days=91)
-
-
-@pytest.fixture
-def database_task_backend():
-    backend = DatabaseBackend(
-        "default", {"QUEUES": ["default", "email", "webhooks", "scheduled"], "OPTIONS": {}}
-    )
-    previous = task_backends["default"]
-    task_backends["default"] = backend
-    yield backend
-    task_backends["default"] = previous
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ import zoneinfo
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.tasks import task_backends
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from directory.models import AuditEntry
@@ -178,17 +176,6 @@ def test_the_next_run_is_tomorrow_at_three_in_the_sites_time_zone(settings):
     assert tasks.next_daily_run(evening) == datetime.datetime(2026, 3, 2, 3, 0, tzinfo=zone)
     early = datetime.datetime(2026, 3, 1, 1, 0, tzinfo=zone)
     assert tasks.next_daily_run(early) == datetime.datetime(2026, 3, 1, 3, 0, tzinfo=zone)
-
-
-@pytest.fixture
-def database_task_backend():
-    backend = DatabaseBackend(
-        "default", {"QUEUES": ["default", "email", "webhooks", "scheduled"], "OPTIONS": {}}
-    )
-    previous = task_backends["default"]
-    task_backends["default"] = backend
-    yield backend
-    task_backends["default"] = previous
 
 
 def test_schedule_jobs_queues_one_daily_run_and_only_one(database_task_backend):
