@@ -66,6 +66,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "badge": badge_for(practitioner),
             "attestations": attestations,
             "resubmittable": RESUBMITTABLE,
+            "renewals_open": services.renewals_open(attestations),
+            "renewal_window_days": services.LICENCE_RENEWAL_WINDOW.days,
             "npi_form": NpiForm(initial={"npi": practitioner.npi or ""}),
             "invitations_url": _first_url("reviews:invite", "reviews:invitations"),
             "practice_reviews_url": _first_url("reviews:practice"),
@@ -116,17 +118,29 @@ def _own_practitioner_or_redirect(request: HttpRequest) -> Practitioner | None:
 
 
 def _previous(request: HttpRequest, practitioner: Practitioner, kind_filter) -> Attestation | None:
-    """The decided attestation being submitted again (``?again=<id>``), if it is theirs."""
+    """The attestation submitted again or renewed (``?again=<id>``), if it is theirs.
+
+    A decided one (rejected, expired, revoked), or a verified licence open for renewal.
+    """
     again = request.GET.get("again", "")
     if not again.isdigit():
         return None
-    return (
-        Attestation.objects.filter(
-            pk=int(again), practitioner=practitioner, status__in=RESUBMITTABLE
-        )
+    previous = (
+        Attestation.objects.filter(pk=int(again), practitioner=practitioner)
         .filter(kind_filter)
         .first()
     )
+    if previous is None:
+        return None
+    if previous.status in RESUBMITTABLE or services.licence_renewable(previous):
+        return previous
+    return None
+
+
+def _error_field(form, error: DomainError) -> str | None:
+    """The form field a refusal is about (shown next to it), or None for the whole form."""
+    field = getattr(error, "field", None)
+    return field if field in form.fields else None
 
 
 @never_cache
@@ -163,7 +177,7 @@ def credential_new(request: HttpRequest) -> HttpResponse:
                 expires_on=data["expires_on"],
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_error(_error_field(form, error), error.message)
         else:
             messages.success(
                 request,
@@ -175,7 +189,12 @@ def credential_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/credential_form.html",
-        {"form": form, "practitioner": practitioner, "previous": previous},
+        {
+            "form": form,
+            "practitioner": practitioner,
+            "previous": previous,
+            "renewing": previous is not None and previous.status == AttestationStatus.VERIFIED,
+        },
         status=status,
     )
 

@@ -281,11 +281,26 @@ class Attestation(models.Model):
                 condition=~Q(status="verified") | Q(verified_at__isnull=False),
                 name="attestation_verified_has_date",
             ),
-            # One live licence per number per authority: nobody else can hold it.
+            # One live licence per number per authority: at most one verified and one
+            # pending. Both at once only while a renewal awaits review: the submission
+            # service allows it for the holder of the verified one, within
+            # services.LICENCE_RENEWAL_WINDOW of its expiry, and verifying the renewal
+            # ends the old one's term (expired) in the same transaction.
             models.UniqueConstraint(
                 fields=["issuing_authority", "number"],
-                condition=Q(kind="license", status__in=["pending", "verified"]),
-                name="attestation_one_live_license_per_number",
+                condition=Q(kind="license", status="verified"),
+                name="attestation_one_verified_license_per_number",
+                violation_error_message=(
+                    "Another verified licence with this number and authority is on file."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["issuing_authority", "number"],
+                condition=Q(kind="license", status="pending"),
+                name="attestation_one_pending_license_per_number",
+                violation_error_message=(
+                    "Another licence with this number and authority is awaiting review."
+                ),
             ),
         ]
         indexes = [

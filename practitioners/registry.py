@@ -249,6 +249,28 @@ def _authority_spellings(authority: str) -> list[str]:
     return [name for name in spellings if name.casefold() == wanted]
 
 
+def _registry_target(row: RegistryRow, candidates: list[Attestation]) -> Attestation:
+    """The licence a roster row is about: the newest live one, else the newest.
+
+    While a renewal awaits review beside the verified licence it renews, the row is about
+    the renewal only once the registry lists a later expiry date; until then the registry
+    has not recorded the renewal and the row still describes the verified licence.
+    """
+    live = [a for a in candidates if a.status in LIVE]
+    if not live:
+        return candidates[0]
+    verified = [a for a in live if a.status == AttestationStatus.VERIFIED]
+    renewing = any(a.status == AttestationStatus.PENDING for a in live)
+    if (
+        renewing
+        and verified
+        and verified[0].expires_on is not None
+        and row.expires_on <= verified[0].expires_on
+    ):
+        return verified[0]
+    return live[0]
+
+
 def _apply_chunk(
     rows: list[RegistryRow], spellings: list[str], report: ImportReport, today: date
 ) -> None:
@@ -269,8 +291,7 @@ def _apply_chunk(
         if not candidates:
             report.unknown.append(Problem(row.line, f"no licence {row.number} on file"))
             continue
-        live = [a for a in candidates if a.status in LIVE]
-        licence = live[0] if live else candidates[0]
+        licence = _registry_target(row, candidates)
         if not _names_match(row, licence):
             report.mismatched.append(
                 Problem(

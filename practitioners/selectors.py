@@ -8,7 +8,14 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from practitioners.filters import PractitionerFilterSet, ReviewFilterSet
-from practitioners.models import Attestation, Practitioner, Procedure, SterilizationAnswer
+from practitioners.models import (
+    Attestation,
+    AttestationKind,
+    AttestationStatus,
+    Practitioner,
+    Procedure,
+    SterilizationAnswer,
+)
 from reviews.selectors import published_reviews
 
 MAX_PAGE = 100
@@ -44,7 +51,29 @@ def practitioner_profile(slug: str) -> Practitioner:
             ),
         )
     )
-    return get_object_or_404(queryset, slug=slug)
+    practitioner = get_object_or_404(queryset, slug=slug)
+    mark_renewed_licences(practitioner.attestations.all())
+    return practitioner
+
+
+def mark_renewed_licences(attestations: Sequence[Attestation]) -> None:
+    """Set ``renewed`` on each expired licence whose renewal (same number) is now verified.
+
+    Verifying a renewal ends the old licence's term early: its status is ``expired`` (the
+    only status SPEC.md gives a finished term) while its printed date may still be ahead,
+    so the profile says "Replaced by a renewal" instead.
+    """
+    current = {
+        (a.issuing_authority.casefold(), a.number)
+        for a in attestations
+        if a.kind == AttestationKind.LICENSE and a.status == AttestationStatus.VERIFIED
+    }
+    for a in attestations:
+        a.renewed = (
+            a.kind == AttestationKind.LICENSE
+            and a.status == AttestationStatus.EXPIRED
+            and (a.issuing_authority.casefold(), a.number) in current
+        )
 
 
 def review_search(practitioner: Practitioner, params: Mapping[str, Any]) -> ReviewFilterSet:

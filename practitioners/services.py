@@ -1,12 +1,14 @@
 """Writes for practitioners and their attestations. Every status change goes through here.
 
-Profile claims, submissions with evidence, staff decisions (verify, reject, revoke), the
-expiry job's lapses and reminders, and the licence registry import all land here: each
-locks the row, moves its status through ``directory.workflow.transition`` (one audit
-entry), refreshes the Verified badge in the same transaction and queues e-mail on commit.
+Profile claims, submissions with evidence (and licence renewals), staff decisions (verify,
+reject, revoke), the expiry job's lapses and reminders, the licence registry import and
+staff corrections made in the Django admin all land here: each locks the row, moves its
+status through ``directory.workflow.transition`` or records the change with
+``directory.workflow.record`` (one audit entry), refreshes the Verified badge in the same
+transaction and queues e-mail on commit.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -15,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from directory.caching import bump_cache_generation_on_commit
 from directory.errors import DomainError, NotPermitted
-from directory.models import User
+from directory.models import AuditEntry, User
 from directory.notifications import email_user
 from directory.workflow import record, transition
 from practitioners.badges import refresh_badge
@@ -259,6 +261,138 @@ def practitioner_set_npi(*, actor: User, practitioner: Practitioner, npi: str) -
     return practitioner
 
 
+# --- Licence numbers and renewals -----------------------------------------------------------
+
+# The holder of a verified licence may submit its renewal under the same number from this
+# long before it expires (or once its date has passed); verifying the renewal supersedes
+# the old one. Before that, one live licence per number and authority, whoever holds it.
+LICENCE_RENEWAL_WINDOW = timedelta(days=60)
+
+
+class FieldError(DomainError):
+    """A refusal about one field of a submission; the form shows it next to ``field``."""
+
+    def __init__(self, message: str, *, field: str, code: str | None = None):
+        super().__init__(message, code=code)
+        self.field = field
+
+
+def _licence_taken(number: str, issuing_authority: str) -> FieldError:
+    return FieldError(
+        f"Licence {number} from {issuing_authority} is already on file and awaiting review "
+        "or verified. If it is yours and on another profile, contact us.",
+        field="number",
+        code="licence_number_taken",
+    )
+
+
+def _live_licences(*, number: str, issuing_authority: str):
+    """Pending or verified licences with this number from this authority (any case)."""
+    return Attestation.objects.filter(
+        kind=AttestationKind.LICENSE,
+        number=number,
+        issuing_authority__iexact=issuing_authority,
+        status__in=[AttestationStatus.PENDING, AttestationStatus.VERIFIED],
+    )
+
+
+def licence_renewal_opens_on(licence: Attestation) -> date | None:
+    """The first day its holder may submit the renewal of this licence (None: not renewable)."""
+    if (
+        licence.kind != AttestationKind.LICENSE
+        or licence.status != AttestationStatus.VERIFIED
+        or licence.expires_on is None
+    ):
+        return None
+    return licence.expires_on - LICENCE_RENEWAL_WINDOW
+
+
+def licence_renewable(licence: Attestation, *, today: date | None = None) -> bool:
+    """Whether the holder may submit the renewal of this verified licence today."""
+    opens = licence_renewal_opens_on(licence)
+    return opens is not None and (today or timezone.localdate()) >= opens
+
+
+def _licence_to_renew(
+    *,
+    practitioner: Practitioner,
+    number: str,
+    issuing_authority: str,
+    expires_on: date | None,
+    today: date,
+) -> Attestation | None:
+    """Check a new licence's number against the live ones; return the one it renews, if any."""
+    renewed = None
+    for live in _live_licences(number=number, issuing_authority=issuing_authority):
+        if live.practitioner_id != practitioner.pk:
+            raise _licence_taken(number, issuing_authority)
+        if live.status == AttestationStatus.PENDING:
+            raise FieldError(
+                f"Licence {number} is already awaiting review on your profile.",
+                field="number",
+                code="licence_pending",
+            )
+        opens = licence_renewal_opens_on(live)
+        if opens is None:
+            raise FieldError(
+                f"Your licence {number} is verified and has no expiry date on file, so there "
+                "is nothing to renew yet. If it has changed, contact us.",
+                field="number",
+                code="renewal_not_open",
+            )
+        if today < opens:
+            raise FieldError(
+                f"Your licence {number} is verified until {live.expires_on.isoformat()}. You "
+                f"can submit its renewal from {opens.isoformat()}, "
+                f"{LICENCE_RENEWAL_WINDOW.days} days before it expires.",
+                field="number",
+                code="renewal_not_open",
+            )
+        if expires_on is None or expires_on <= live.expires_on:
+            raise FieldError(
+                "A renewal must expire after the licence it renews, which is valid until "
+                f"{live.expires_on.isoformat()}.",
+                field="expires_on",
+                code="renewal_not_later",
+            )
+        renewed = live
+    return renewed
+
+
+def renewals_open(attestations: Iterable[Attestation], *, today: date | None = None) -> set[int]:
+    """Ids of one practitioner's verified licences whose renewal they may submit now.
+
+    ``attestations`` are all of theirs: a licence whose renewal is already pending is left out.
+    """
+    attestations = list(attestations)
+    pending = {
+        (a.number, a.issuing_authority.casefold())
+        for a in attestations
+        if a.kind == AttestationKind.LICENSE and a.status == AttestationStatus.PENDING
+    }
+    return {
+        a.pk
+        for a in attestations
+        if licence_renewable(a, today=today)
+        and (a.number, a.issuing_authority.casefold()) not in pending
+    }
+
+
+def licence_being_renewed(attestation: Attestation) -> Attestation | None:
+    """For a pending licence: the verified one of the same number that verifying it replaces."""
+    if (
+        attestation.kind != AttestationKind.LICENSE
+        or attestation.status != AttestationStatus.PENDING
+    ):
+        return None
+    return (
+        _live_licences(number=attestation.number, issuing_authority=attestation.issuing_authority)
+        .filter(status=AttestationStatus.VERIFIED)
+        .select_related("practitioner")
+        .first()
+    )
+
+
 def _store_evidence(
     attestation: Attestation, uploads: Sequence[CheckedUpload], stored: list[Evidence]
 ) -> None:
@@ -317,8 +451,17 @@ def attestation_submit(
             raise DomainError("A sterilization attestation is already awaiting review.")
     number = normalize_licence_number(number)
     issuing_authority = " ".join(issuing_authority.split())
-    if kind == AttestationKind.LICENSE and not (number and issuing_authority):
-        raise DomainError("A licence needs its number and the authority that issued it.")
+    renewed = None
+    if kind == AttestationKind.LICENSE:
+        if not (number and issuing_authority):
+            raise DomainError("A licence needs its number and the authority that issued it.")
+        renewed = _licence_to_renew(
+            practitioner=practitioner,
+            number=number,
+            issuing_authority=issuing_authority,
+            expires_on=expires_on,
+            today=today,
+        )
     attestation = Attestation(
         practitioner=practitioner,
         kind=kind,
@@ -336,10 +479,8 @@ def attestation_submit(
         with transaction.atomic():
             attestation.save()
     except IntegrityError:
-        raise DomainError(
-            f"Licence {number} from {issuing_authority} is already on file and awaiting review "
-            "or verified. If it is yours and on another profile, contact us."
-        ) from None
+        # Submitted at the same moment by someone else: the constraint decided.
+        raise _licence_taken(number, issuing_authority) from None
     if is_sterilization:
         SterilizationAnswer.objects.bulk_create(
             SterilizationAnswer(
@@ -358,7 +499,12 @@ def attestation_submit(
             action="attestation.submitted",
             actor=actor,
             to_status=AttestationStatus.PENDING,
-            data={"evidence_files": len(uploads)},
+            note=(
+                f"Renewal of the licence valid until {renewed.expires_on.isoformat()}."
+                if renewed
+                else ""
+            ),
+            data={"evidence_files": len(uploads)} | ({"renews": renewed.pk} if renewed else {}),
         )
         refresh_badge(practitioner.pk)
     except BaseException:
@@ -451,6 +597,7 @@ def attestation_verify(
         raise DomainError("This attestation has already expired and cannot be verified.")
     if attestation.kind == AttestationKind.LICENSE and attestation.standing != Standing.ACTIVE:
         raise DomainError("A licence can be verified only in active standing.")
+    replaced = _supersede_renewed(attestation, expiry=expiry, actor=actor, actor_label=actor_label)
     transition(
         attestation,
         to=AttestationStatus.VERIFIED,
@@ -469,10 +616,51 @@ def attestation_verify(
             "decision_reason": "",
             "expiry_warning_sent_on": None,
         },
-        data={"method": method, "expires_on": expiry.isoformat() if expiry else None},
+        data={"method": method, "expires_on": expiry.isoformat() if expiry else None}
+        | ({"replaces": [old.pk for old in replaced]} if replaced else {}),
     )
+    # Once, after both moves: the badge never sees the licence gone.
     refresh_badge(attestation.practitioner_id)
     return attestation
+
+
+def _supersede_renewed(
+    renewal: Attestation, *, expiry: date | None, actor: User | None, actor_label: str
+) -> list[Attestation]:
+    """Close the verified licence a renewal replaces, just before the renewal is verified.
+
+    In the verifying transaction: others see the old licence verified until the renewal is,
+    never both (the database allows one verified licence per number) and never neither.
+    """
+    if renewal.kind != AttestationKind.LICENSE:
+        return []
+    replaced = list(
+        _live_licences(number=renewal.number, issuing_authority=renewal.issuing_authority)
+        .filter(status=AttestationStatus.VERIFIED)
+        .exclude(pk=renewal.pk)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if any(old.practitioner_id != renewal.practitioner_id for old in replaced):
+        raise DomainError(
+            f"Licence {renewal.number} from {renewal.issuing_authority} is verified on another "
+            "profile. Reject this one, or revoke that one first."
+        )
+    until = f", valid until {expiry.isoformat()}" if expiry else ""
+    for old in replaced:
+        # SPEC.md's statuses have none for "replaced": the old term is over, so `expired`;
+        # its history says why (attestation.superseded).
+        transition(
+            old,
+            to=AttestationStatus.EXPIRED,
+            table=Attestation.TRANSITIONS,
+            action="attestation.superseded",
+            actor=actor,
+            actor_label=actor_label,
+            note=f"Replaced by its renewal{until}.",
+            data={"renewal": renewal.pk},
+        )
+    return replaced
 
 
 def _reject(attestation: Attestation, *, actor: User | None, reason: str, actor_label: str = ""):
@@ -754,3 +942,146 @@ def attestation_apply_registry(
 
 def _jsonable(value):
     return value.isoformat() if isinstance(value, date) else value
+
+
+# --- Corrections in the Django admin ---------------------------------------------------------
+
+# Decided by the services above, never typed in: the admin shows them read-only.
+DECISION_FIELDS = (
+    "status",
+    "verified_at",
+    "verified_by",
+    "verification_method",
+    "decision_reason",
+)
+
+
+def can_edit_in_admin(user: User | None, attestation: Attestation | None, *, action: str) -> bool:
+    """Whether ``user`` may ``action`` ("add", "change", "delete") this attestation in the admin.
+
+    Their Django permission, and never on their own profile (as for decisions).
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if not user.has_perm(f"practitioners.{action}_attestation"):
+        return False
+    return attestation is None or attestation.practitioner.owner_id != user.pk
+
+
+def _require_admin_editor(
+    actor: User, action: str, attestation: Attestation, *practitioner_ids: int
+) -> None:
+    if not can_edit_in_admin(actor, attestation, action=action):
+        raise NotPermitted("You cannot change this attestation.")
+    if Practitioner.objects.filter(pk__in=practitioner_ids, owner_id=actor.pk).exists():
+        raise NotPermitted("You cannot change attestations on your own profile.")
+
+
+def _audit_value(attestation: Attestation, name: str):
+    """A field's value as the audit record keeps it (the id for a relation)."""
+    field = Attestation._meta.get_field(name)
+    value = getattr(attestation, field.attname)
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _field_label(name: str) -> str:
+    return capfirst(str(Attestation._meta.get_field(name).verbose_name))
+
+
+def _recorded_fields() -> list[str]:
+    return [field.name for field in Attestation._meta.concrete_fields if not field.primary_key]
+
+
+@transaction.atomic
+def attestation_admin_change(
+    *, attestation: Attestation, fields: Sequence[str], actor: User
+) -> AuditEntry | None:
+    """Save a staff member's changes to ``fields`` of an attestation and record them.
+
+    ``attestation`` carries the new values. Only those fields are written, so a decision
+    taken meanwhile (a verification, an expiry) is never overwritten, and the status never
+    changes here. One audit entry lists each changed field with its old and new value;
+    nothing changed, nothing written or recorded (None). A new expiry date re-arms the
+    reminder, and the badges are refreshed, since any detail may change what they show.
+    """
+    fields = list(dict.fromkeys(fields))
+    decided = sorted(set(fields) & set(DECISION_FIELDS))
+    if decided:
+        raise DomainError(
+            f"{', '.join(decided)} change only through the verification queue, not by editing."
+        )
+    stored = (
+        Attestation.objects.select_for_update(of=("self",))
+        .select_related("practitioner")
+        .get(pk=attestation.pk)
+    )
+    _require_admin_editor(actor, "change", stored, attestation.practitioner_id)
+    changed = [
+        name for name in fields if _audit_value(stored, name) != _audit_value(attestation, name)
+    ]
+    if not changed:
+        return None
+    if (
+        "expires_on" in changed
+        and "expiry_warning_sent_on" not in fields
+        and stored.expiry_warning_sent_on is not None
+    ):
+        attestation.expiry_warning_sent_on = None  # a new date deserves a new reminder
+        changed.append("expiry_warning_sent_on")
+    before = {name: _audit_value(stored, name) for name in changed}
+    after = {name: _audit_value(attestation, name) for name in changed}
+    attestation.save(update_fields=changed)  # post_save also makes cached pages stale
+    for name in DECISION_FIELDS:  # what is stored, not what the form was opened with
+        attname = Attestation._meta.get_field(name).attname
+        setattr(attestation, attname, getattr(stored, attname))
+    entry = record(
+        attestation,
+        action="attestation.admin_changed",
+        actor=actor,
+        from_status=stored.status,
+        to_status=stored.status,
+        note="Changed by staff: "
+        + "; ".join(
+            f"{_field_label(name)}: {before[name] or '(empty)'} → {after[name] or '(empty)'}"
+            for name in changed
+        ),
+        data={"before": before, "after": after},
+    )
+    for practitioner_id in dict.fromkeys([stored.practitioner_id, attestation.practitioner_id]):
+        refresh_badge(practitioner_id)
+    return entry
+
+
+@transaction.atomic
+def attestation_admin_add(*, attestation: Attestation, actor: User) -> AuditEntry:
+    """Save an attestation a staff member adds in the admin (pending review) and record it."""
+    _require_admin_editor(actor, "add", None, attestation.practitioner_id)
+    if attestation.status != AttestationStatus.PENDING:
+        raise DomainError("An attestation is added pending review; verify it in the queue.")
+    attestation.save()
+    entry = record(
+        attestation,
+        action="attestation.admin_added",
+        actor=actor,
+        to_status=attestation.status,
+        data={"after": {name: _audit_value(attestation, name) for name in _recorded_fields()}},
+    )
+    refresh_badge(attestation.practitioner_id)
+    return entry
+
+
+@transaction.atomic
+def attestation_admin_delete(*, attestation_id: int, actor: User) -> None:
+    """Delete an attestation from the admin, recording what it was, and refresh the badge."""
+    attestation = _locked(attestation_id)
+    _require_admin_editor(actor, "delete", attestation)
+    record(
+        attestation,
+        action="attestation.admin_deleted",
+        actor=actor,
+        from_status=attestation.status,
+        data={"before": {name: _audit_value(attestation, name) for name in _recorded_fields()}},
+    )
+    practitioner_id = attestation.practitioner_id
+    attestation.delete()
+    refresh_badge(practitioner_id)

@@ -85,11 +85,18 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     moves = allowed_moves(Attestation.TRANSITIONS, attestation.status)
+    verified_same_number = services.licence_being_renewed(attestation)
+    same_owner = (
+        verified_same_number is not None
+        and verified_same_number.practitioner_id == attestation.practitioner_id
+    )
     return render(
         request,
         "verification/attestation_detail.html",
         {
             "attestation": attestation,
+            "renews": verified_same_number if same_owner else None,
+            "number_held_elsewhere": verified_same_number if not same_owner else None,
             "timeline": selectors.timeline(attestation),
             "can_verify": AttestationStatus.VERIFIED in moves,
             "can_reject": AttestationStatus.REJECTED in moves,

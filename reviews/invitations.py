@@ -178,4 +178,3 @@ def invitation_for_token(
     if user is not None:
         check_invitation_recipient(invitation, user)
     return invitation
-

@@ -55,6 +55,15 @@ def test_two_practitioners_cannot_both_hold_one_live_licence_number():
 
 
 @pytest.mark.django_db
+def test_one_licence_number_is_verified_once_with_at_most_one_renewal_pending_beside_it():
+    licence = {"number": "MD-1", "issuing_authority": "Texas Medical Board"}
+    AttestationFactory(**licence, verified=True)
+    AttestationFactory(**licence)  # a renewal awaiting review
+    with pytest.raises(IntegrityError):
+        AttestationFactory(**licence, verified=True)
+
+
+@pytest.mark.django_db
 def test_a_rejected_licence_number_can_be_submitted_again():
     AttestationFactory(number="MD-1", issuing_authority="Texas Medical Board", status="rejected")
     AttestationFactory(number="MD-1", issuing_authority="Texas Medical Board")

@@ -139,6 +139,8 @@ def test_without_the_cache_every_request_reads_the_key(
     client = client_with_scopes("read")
     client.get(PROCEDURES)
 
-    with override_settings(PARTNER_KEY_CACHE_SECONDS=0):
-        with django_assert_num_queries(2 + throttle_queries()):
-            client.get(PROCEDURES)
+    with (
+        override_settings(PARTNER_KEY_CACHE_SECONDS=0),
+        django_assert_num_queries(2 + throttle_queries()),
+    ):
+        client.get(PROCEDURES)
