@@ -290,8 +290,12 @@ def test_a_response_mentioning_other_treatments_is_caught():
 
 
 def test_a_response_naming_the_patient_or_a_relative_is_caught():
+    # A fixed display name: a random one could be "John", whose own name is not a disclosure.
+    author = UserFactory(
+        display_name="Pat", date_joined=timezone.now() - datetime.timedelta(days=400)
+    )
     hit = discloses_patient_details(
-        respond(PLAIN, "Dear Sarah, your husband, John said you were fine.")
+        respond(PLAIN, "Dear Sarah, your husband, John said you were fine.", author=author)
     )
     assert hit is not None
     assert "Dear Sarah" in hit.evidence
