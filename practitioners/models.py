@@ -317,6 +317,11 @@ class Attestation(models.Model):
             label += f" {self.number}"
         return f"{label} — {self.practitioner}"
 
+    @property
+    def licence_key(self) -> tuple[str, str]:
+        """What makes two licences the same one: the authority (any case) and the number."""
+        return (self.issuing_authority.casefold(), self.number)
+
     def is_current(self, today: date) -> bool:
         """Verified and not past its expiry date (the expiry date itself still counts)."""
         return self.status == AttestationStatus.VERIFIED and (

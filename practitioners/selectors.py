@@ -64,7 +64,7 @@ def mark_renewed_licences(attestations: Sequence[Attestation]) -> None:
     so the profile says "Replaced by a renewal" instead.
     """
     current = {
-        (a.issuing_authority.casefold(), a.number)
+        a.licence_key
         for a in attestations
         if a.kind == AttestationKind.LICENSE and a.status == AttestationStatus.VERIFIED
     }
@@ -72,7 +72,7 @@ def mark_renewed_licences(attestations: Sequence[Attestation]) -> None:
         a.renewed = (
             a.kind == AttestationKind.LICENSE
             and a.status == AttestationStatus.EXPIRED
-            and (a.issuing_authority.casefold(), a.number) in current
+            and a.licence_key in current
         )
 
 

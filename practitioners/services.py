@@ -366,15 +366,14 @@ def renewals_open(attestations: Iterable[Attestation], *, today: date | None = N
     """
     attestations = list(attestations)
     pending = {
-        (a.number, a.issuing_authority.casefold())
+        a.licence_key
         for a in attestations
         if a.kind == AttestationKind.LICENSE and a.status == AttestationStatus.PENDING
     }
     return {
         a.pk
         for a in attestations
-        if licence_renewable(a, today=today)
-        and (a.number, a.issuing_authority.casefold()) not in pending
+        if licence_renewable(a, today=today) and a.licence_key not in pending
     }
 
 
@@ -979,9 +978,7 @@ def _require_admin_editor(
 
 def _audit_value(attestation: Attestation, name: str):
     """A field's value as the audit record keeps it (the id for a relation)."""
-    field = Attestation._meta.get_field(name)
-    value = getattr(attestation, field.attname)
-    return value.isoformat() if isinstance(value, date) else value
+    return _jsonable(getattr(attestation, Attestation._meta.get_field(name).attname))
 
 
 def _field_label(name: str) -> str:
