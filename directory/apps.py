@@ -7,5 +7,8 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from directory.caching import connect_signals
+        from directory.scheduling import register_daily_job
+        from directory.tasks import PURGE_JOB
 
         connect_signals()
+        register_daily_job(PURGE_JOB)

@@ -66,6 +66,11 @@ class User(AbstractUser):
     def email_domain(self) -> str:
         return self.email.rpartition("@")[2].lower()
 
+    @property
+    def has_confirmed_email(self) -> bool:
+        """The account followed the link we e-mailed: a real, reachable person."""
+        return self.email_verified_at is not None
+
 
 class AuditQuerySet(models.QuerySet):
     """Entries are written once and never changed: bulk edits are refused."""

@@ -1,4 +1,11 @@
-"""Daily jobs that keep themselves scheduled (Django's tasks framework).
+"""Daily jobs: what runs every day, and how each keeps itself scheduled.
+
+Each app registers its daily jobs (``register_daily_job``, from its AppConfig.ready), so
+this module names no domain. ``run_daily_jobs`` runs every one of them once, in their
+order of the day, as of a given date: the ``run_daily_jobs`` command (for a system cron)
+and the tests that walk the calendar day by day use it.
+
+Each job also has a task (Django's tasks framework) for the worker.
 
 A daily task calls ``queue_next_run`` first, so it queues its own next run (tomorrow at
 its time of day, site time) before doing its work and a failure keeps the chain going.
@@ -7,7 +14,10 @@ none is waiting and does nothing when one is, so it is safe to call on every dep
 worker start. The "already waiting" check sees the database backend's queue only.
 """
 
-from datetime import datetime, time, timedelta
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
@@ -16,6 +26,47 @@ from django_tasks_db.models import DBTaskResult
 
 DAILY_AT = time(3, 0)
 QUEUE = "scheduled"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    """One daily job: what it is called, when it runs, how to run it for a day, its task."""
+
+    label: str
+    at: time
+    run: Callable[[date], object]  # runs the job as of that day; returns a printable report
+    task: Task
+
+
+_daily_jobs: dict[str, DailyJob] = {}
+
+
+def register_daily_job(job: DailyJob) -> None:
+    """Add a job to the day's list (idempotent: registering the same label replaces it)."""
+    _daily_jobs[job.label] = job
+
+
+def daily_jobs() -> list[DailyJob]:
+    """Every registered daily job, in the order they run in a day."""
+    return sorted(_daily_jobs.values(), key=lambda job: (job.at, job.label))
+
+
+def run_daily_jobs(today: date | None = None) -> list[tuple[DailyJob, object]]:
+    """Run every daily job once as of ``today``; a job that fails does not stop the others.
+
+    Returns each job with its report (or the exception it raised).
+    """
+    today = today or timezone.localdate()
+    results: list[tuple[DailyJob, object]] = []
+    for job in daily_jobs():
+        try:
+            results.append((job, job.run(today)))
+        except Exception as error:
+            logger.exception("Daily job %s failed", job.label)
+            results.append((job, error))
+    return results
 
 
 def next_daily_run(now: datetime | None = None, *, at: time = DAILY_AT) -> datetime:

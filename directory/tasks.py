@@ -7,7 +7,7 @@ queues a first run unless one is already waiting.
 """
 
 import logging
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.core.mail import send_mail
 from django.tasks import task
@@ -41,3 +41,18 @@ def purge_personal_data_daily() -> dict[str, int]:
 def ensure_purge_scheduled() -> datetime | None:
     """Queue the next daily purge unless one is already waiting; return when it will run."""
     return scheduling.ensure_scheduled(purge_personal_data_daily, at=PURGE_DAILY_AT)
+
+
+def _purge(today: date) -> dict[str, int]:
+    # Retention is counted from now, not from a calendar day.
+    from directory.privacy import purge_expired_personal_data
+
+    return purge_expired_personal_data()
+
+
+PURGE_JOB = scheduling.DailyJob(
+    label="daily personal-data purge",
+    at=PURGE_DAILY_AT,
+    run=_purge,
+    task=purge_personal_data_daily,
+)

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from practitioners import services
 from practitioners.models import (
@@ -12,6 +13,7 @@ from practitioners.models import (
     Procedure,
     ProfileClaim,
     SterilizationAnswer,
+    verified_on,
 )
 
 
@@ -42,14 +44,37 @@ class AttestationInline(admin.TabularInline):
         return False
 
 
+class VerifiedTodayFilter(admin.SimpleListFilter):
+    """The badge as patients see it today (from the stored valid-through date)."""
+
+    title = "Verified badge"
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Verified today"), ("0", "Not verified today")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "1":
+            return queryset.filter(verified_on(today))
+        if self.value() == "0":
+            return queryset.exclude(verified_on(today))
+        return queryset
+
+
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "profession", "clinic", "is_verified", "owner"]
-    list_filter = ["is_verified", "profession", "procedures"]
+    list_display = ["__str__", "profession", "clinic", "verified", "owner"]
+    list_filter = [VerifiedTodayFilter, "profession", "procedures"]
     search_fields = ["first_name", "last_name", "slug", "npi", "clinic__name", "clinic__city"]
     list_select_related = ["clinic", "owner"]
     raw_id_fields = ["clinic", "owner"]
-    readonly_fields = ["is_verified", "verified_checked_at"]
+    readonly_fields = ["verified", "verified_through"]
+
+    @admin.display(boolean=True, description="Verified today")
+    def verified(self, practitioner: Practitioner) -> bool:
+        return practitioner.is_verified
+
     filter_horizontal = ["procedures"]
     inlines = [AttestationInline]
 

@@ -1,8 +1,13 @@
 """The Verified badge: computed here and nowhere else.
 
 Verified means a verified, unexpired licence in ``active`` standing **and** a verified,
-unexpired sterilization attestation. Anything less comes with the exact reasons, in words
-a patient understands ("licence expired on 2026-03-01").
+unexpired sterilization attestation (``trust.counts_toward_badge``). Anything less comes
+with the exact reasons, in words a patient understands ("licence expired on 2026-03-01").
+
+The practitioner row stores ``verified_through`` (``trust.badge_valid_through``), the last
+day the badge holds, so that search filters on a date and agrees with the profile on
+every day without waiting for a job; ``badge_announced`` remembers what partners were
+last told, so a lapse found by the daily job is still announced.
 """
 
 from collections.abc import Iterable
@@ -20,13 +25,16 @@ from practitioners.models import (
     AttestationStatus,
     Practitioner,
     Standing,
+    badge_holds,
 )
+from practitioners.trust import badge_valid_through, counts_toward_badge
 
 
 @dataclass(frozen=True)
 class Badge:
     verified: bool
     missing: list[str] = field(default_factory=list)
+    valid_through: date | None = None
 
 
 PENDING_RENEWAL = "; a renewal is pending review"
@@ -37,7 +45,7 @@ def _standing_reason(licence: Attestation) -> str:
 
 
 def _licence_reason(licences: list[Attestation], today: date) -> str | None:
-    if any(a.is_current(today) and a.standing == Standing.ACTIVE for a in licences):
+    if any(counts_toward_badge(a, today) for a in licences):
         return None
     pending = any(a.status == AttestationStatus.PENDING for a in licences)
     suffix = PENDING_RENEWAL if pending else ""
@@ -71,7 +79,7 @@ def _licence_reason(licences: list[Attestation], today: date) -> str | None:
 
 
 def _sterilization_reason(attestations: list[Attestation], today: date) -> str | None:
-    if any(a.is_current(today) for a in attestations):
+    if any(counts_toward_badge(a, today) for a in attestations):
         return None
     pending = any(a.status == AttestationStatus.PENDING for a in attestations)
     lapsed = [
@@ -98,7 +106,7 @@ def _sterilization_reason(attestations: list[Attestation], today: date) -> str |
 
 
 def compute_badge(attestations: Iterable[Attestation], *, today: date | None = None) -> Badge:
-    """Apply the badge rule to a practitioner's attestations."""
+    """Apply the badge rule to a practitioner's attestations on ``today``."""
     today = today or timezone.localdate()
     attestations = list(attestations)
     licences = [a for a in attestations if a.kind == AttestationKind.LICENSE]
@@ -111,7 +119,10 @@ def compute_badge(attestations: Iterable[Attestation], *, today: date | None = N
         )
         if reason
     ]
-    return Badge(verified=not missing, missing=missing)
+    through = badge_valid_through(attestations)
+    # The reasons and the date read the same rule (trust.counts_toward_badge); the tests
+    # walk the calendar to check that a badge never shows with a reason missing.
+    return Badge(verified=badge_holds(through, today), missing=missing, valid_through=through)
 
 
 def badge_for(practitioner: Practitioner, *, today: date | None = None) -> Badge:
@@ -121,17 +132,24 @@ def badge_for(practitioner: Practitioner, *, today: date | None = None) -> Badge
 
 @transaction.atomic
 def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
-    """Recompute and store the badge column; call in the transaction that changed an attestation."""
+    """Store the badge's ``verified_through``; call in the transaction that changed an attestation.
+
+    Partners are told (``verification.changed``) whenever the badge on ``today`` differs
+    from what they were last told, including a lapse the daily expiry job finds.
+    """
+    today = today or timezone.localdate()
     bump_cache_generation_on_commit()  # the profile shows every attestation; search the badge
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner_id)
     badge = compute_badge(practitioner.attestations.all(), today=today)
-    if practitioner.is_verified != badge.verified or practitioner.verified_checked_at is None:
-        Practitioner.objects.filter(pk=practitioner_id).update(
-            is_verified=badge.verified, verified_checked_at=timezone.now()
-        )
-    if practitioner.is_verified != badge.verified:
+    changes = {}
+    if practitioner.verified_through != badge.valid_through:
+        changes["verified_through"] = badge.valid_through
+    if practitioner.badge_announced != badge.verified:
+        changes["badge_announced"] = badge.verified
         # Partners' webhooks: written with this transaction, sent by the worker on commit.
         verification_changed(
             practitioner_id=practitioner_id, verified=badge.verified, missing=badge.missing
         )
+    if changes:
+        Practitioner.objects.filter(pk=practitioner_id).update(**changes)
     return badge

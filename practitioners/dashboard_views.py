@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from directory.errors import DomainError
 from practitioners import services
 from practitioners import verification_selectors as selectors
-from practitioners.badges import badge_for
+from practitioners.badges import compute_badge
 from practitioners.evidence import capped_evidence_uploads
 from practitioners.forms import ClaimForm, CredentialForm, NpiForm, SterilizationForm
 from practitioners.models import (
@@ -29,11 +30,8 @@ from practitioners.models import (
     Evidence,
     Practitioner,
 )
-
-# Decisions a practitioner can act on again with a new submission.
-RESUBMITTABLE = frozenset(
-    {AttestationStatus.REJECTED, AttestationStatus.EXPIRED, AttestationStatus.REVOKED}
-)
+from practitioners.selectors import mark_renewed_licences
+from practitioners.trust import attestation_mark
 
 
 def _first_url(*names: str) -> str | None:
@@ -58,14 +56,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {"claims": list(selectors.claims_of(request.user))},
         )
     attestations = list(practitioner.attestations.all())
+    today = timezone.localdate()
+    mark_renewed_licences(attestations)
+    for attestation in attestations:
+        attestation.mark = attestation_mark(attestation, today, replaced=attestation.renewed)
     return render(
         request,
         "dashboard/home.html",
         {
             "practitioner": practitioner,
-            "badge": badge_for(practitioner),
+            "badge": compute_badge(attestations, today=today),
             "attestations": attestations,
-            "resubmittable": RESUBMITTABLE,
+            "resubmissions_open": services.resubmissions_open(attestations),
+            "resubmittable_statuses": services.RESUBMITTABLE,
             "renewals_open": services.renewals_open(attestations),
             "renewal_window_days": services.LICENCE_RENEWAL_WINDOW.days,
             "npi_form": NpiForm(initial={"npi": practitioner.npi or ""}),
@@ -132,7 +135,7 @@ def _previous(request: HttpRequest, practitioner: Practitioner, kind_filter) -> 
     )
     if previous is None:
         return None
-    if previous.status in RESUBMITTABLE or services.licence_renewable(previous):
+    if previous.status in services.RESUBMITTABLE or services.licence_renewable(previous):
         return previous
     return None
 
@@ -256,7 +259,8 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "attestation": attestation,
             "timeline": selectors.timeline(attestation),
-            "resubmittable": RESUBMITTABLE,
+            "can_submit_again": attestation.pk
+            in services.resubmissions_open(attestation.practitioner.attestations.all()),
         },
     )
 

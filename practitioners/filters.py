@@ -4,7 +4,13 @@
 ``/practitioners/`` and ``GET /api/v1/practitioners/``. Bad values never raise: they
 become form errors (``filterset.errors``) with a message a patient or a partner can act
 on, and an invalid filterset's ``qs`` is empty. Derived filters read indexed columns:
-``Practitioner.is_verified`` and the ``PractitionerSummary`` counters and bit masks.
+``Practitioner.verified_through`` (compared with today, so the filter and the profile's
+badge agree on every day) and the ``PractitionerSummary`` counters and bit masks.
+
+What the safety filters promise: ``no_severe`` and ``min_rating`` match only practitioners
+with enough reviews in the window for figures to be shown at all
+(``reviews.models.has_enough_reviews``); a practitioner nobody has reviewed is not
+"known to be safe".
 """
 
 from decimal import Decimal
@@ -14,11 +20,12 @@ import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet, TextChoices
 from django.db.models.lookups import GreaterThan
+from django.utils import timezone
 
 from practitioners import geo, search
-from practitioners.models import Practitioner, Procedure, Profession
-from reviews.models import ComplicationType, Review, SkinType
-from reviews.summaries import COMPLICATION_BITS, SKIN_TYPE_BITS
+from practitioners.models import Practitioner, Procedure, Profession, verified_on
+from reviews.models import MIN_REVIEWS_FOR_FIGURES, ComplicationType, Review, SkinType
+from reviews.summaries import COMPLICATION_BITS, SKIN_TYPE_BITS, WINDOW_MONTHS
 
 DEFAULT_RADIUS_KM = 25
 MAX_RADIUS_KM = 500
@@ -164,7 +171,11 @@ class PractitionerFilterSet(django_filters.FilterSet):
         error_messages=_choice_error("Fitzpatrick skin type", SkinType.values),
     )
     no_severe = FlagFilter(
-        method="filter_no_severe", label="No severe complication reported (24 months)"
+        method="filter_no_severe",
+        label=(
+            f"No severe complication in {MIN_REVIEWS_FOR_FIGURES}+ reviews "
+            f"(last {WINDOW_MONTHS} months; practitioners with fewer reviews are left out)"
+        ),
     )
     exclude_complication = django_filters.MultipleChoiceFilter(
         choices=ComplicationType.choices,
@@ -194,16 +205,20 @@ class PractitionerFilterSet(django_filters.FilterSet):
         return queryset.filter(procedures=value)
 
     def filter_verified(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset.filter(is_verified=True) if value else queryset
+        if not value:
+            return queryset
+        return queryset.filter(verified_on(timezone.localdate()))
 
     def filter_no_severe(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset.filter(summary__severe_count=0) if value else queryset
+        if not value:
+            return queryset
+        return queryset.filter(
+            summary__review_count__gte=MIN_REVIEWS_FOR_FIGURES, summary__severe_count=0
+        )
 
     def filter_min_rating(self, queryset: QuerySet, name: str, value: Decimal) -> QuerySet:
-        # Without reviews the Bayesian rating is the prior: it says nothing about this person.
-        return queryset.filter(
-            summary__bayesian_rating__gte=float(value), summary__review_count__gt=0
-        )
+        # rank_rating is 0 below the review threshold: no rating shown, no match.
+        return queryset.filter(summary__rank_rating__gte=float(value))
 
     def filter_skin_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         bit = SKIN_TYPE_BITS[value]
@@ -283,26 +298,27 @@ def within_radius(queryset: QuerySet, place: geo.Place, radius_km: float) -> Que
 def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
     """Order search results; every order ends on the primary key so pages never overlap.
 
-    The rating and review orders match the summary's (bayesian_rating, practitioner) and
-    (review_count, bayesian_rating, practitioner) indexes. They need an inner join to the
+    The rating and review orders match the summary's (rank_rating, practitioner) and
+    (review_count, rank_rating, practitioner) indexes. They need an inner join to the
     summary (every practitioner has one) so that PostgreSQL can walk the index and stop
-    after one page, instead of sorting every practitioner.
+    after one page, instead of sorting every practitioner. Practitioners with too few
+    reviews for a rating come after every rated one.
     """
     annotations = queryset.query.annotations
     if sort == Sort.DISTANCE and "distance_km" in annotations:
         return queryset.order_by("distance_km", "pk")
     if sort == Sort.RELEVANCE and "search_rank" in annotations:
-        return queryset.order_by(
-            F("search_rank").desc(), F("summary__bayesian_rating").desc(), "pk"
-        )
+        return queryset.order_by(F("search_rank").desc(), F("summary__rank_rating").desc(), "pk")
     if sort == Sort.RELEVANCE and "distance_km" in annotations:
         return queryset.order_by("distance_km", "pk")
     queryset = queryset.filter(summary__isnull=False)
     if sort == Sort.REVIEWS:
         return queryset.order_by(
-            F("summary__review_count").desc(), F("summary__bayesian_rating").desc(), "pk"
+            F("summary__review_count").desc(),
+            F("summary__rank_rating").desc(),
+            "pk",
         )
-    return queryset.order_by(F("summary__bayesian_rating").desc(), "pk")
+    return queryset.order_by(F("summary__rank_rating").desc(), "pk")
 
 
 class ReviewFilterSet(django_filters.FilterSet):

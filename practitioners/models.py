@@ -12,6 +12,19 @@ from django.utils import timezone
 from practitioners.npi import validate_npi
 
 
+def badge_holds(verified_through: date | None, today: date) -> bool:
+    """Whether a badge valid through ``verified_through`` is shown on ``today``.
+
+    The expiry date itself still counts; the badge is gone the day after.
+    """
+    return verified_through is not None and verified_through >= today
+
+
+def verified_on(today: date) -> Q:
+    """``badge_holds`` as a query condition on practitioners (indexed)."""
+    return Q(verified_through__gte=today)
+
+
 class Procedure(models.Model):
     """A treatment patients review (a table so staff can add more)."""
 
@@ -75,8 +88,10 @@ class Clinic(models.Model):
 class Practitioner(models.Model):
     """A public profile of someone who performs skin treatments.
 
-    ``is_verified`` is the Verified badge, written only by ``badges.refresh_badge`` from
-    the attestations; it is a column so that search can filter on it through an index.
+    ``verified_through`` is the last day the Verified badge holds, written only by
+    ``badges.refresh_badge`` from the attestations (``trust.badge_valid_through``). It is a
+    date, not a flag, so search can filter on it through an index and agree with the
+    profile on every day, with no job needing to run at midnight.
     """
 
     first_name = models.CharField(max_length=60)
@@ -105,8 +120,10 @@ class Practitioner(models.Model):
         related_name="practitioner_profile",
         help_text="The account that claimed this profile (set when staff approve a claim).",
     )
-    is_verified = models.BooleanField(default=False, editable=False)
-    verified_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verified_through = models.DateField(null=True, blank=True, editable=False)
+    # What partners were last told (verification.changed webhooks), so that a badge lapsing
+    # by date is still announced when the daily job next looks.
+    badge_announced = models.BooleanField(default=False, editable=False)
     # Name, clinic and city, lower-cased and unaccented, for text search on PostgreSQL:
     # written by database triggers (migration 0005), read through GIN indexes by
     # practitioners.search. Empty on SQLite, where search reads the columns themselves.
@@ -122,7 +139,7 @@ class Practitioner(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["is_verified"], name="practitioner_verified_idx"),
+            models.Index(fields=["verified_through"], name="practitioner_verified_idx"),
             models.Index(fields=["profession"], name="practitioner_profession_idx"),
         ]
 
@@ -135,6 +152,11 @@ class Practitioner(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_verified(self) -> bool:
+        """The Verified badge as shown today (the site's date), from ``verified_through``."""
+        return badge_holds(self.verified_through, timezone.localdate())
 
 
 class ClaimStatus(models.TextChoices):
@@ -322,11 +344,18 @@ class Attestation(models.Model):
         """What makes two licences the same one: the authority (any case) and the number."""
         return (self.issuing_authority.casefold(), self.number)
 
-    def is_current(self, today: date) -> bool:
-        """Verified and not past its expiry date (the expiry date itself still counts)."""
-        return self.status == AttestationStatus.VERIFIED and (
-            self.expires_on is None or self.expires_on >= today
-        )
+    @property
+    def credential_key(self) -> tuple[str, ...]:
+        """What makes two attestations records of the same credential over time.
+
+        A licence is its number at its authority; the sterilization attestation is one per
+        practice; other credentials are one per issuer.
+        """
+        if self.kind == AttestationKind.LICENSE:
+            return (self.kind, *self.licence_key)
+        if self.kind == AttestationKind.STERILIZATION:
+            return (self.kind,)
+        return (self.kind, self.issuing_authority.casefold())
 
 
 class SterilizationItem(models.TextChoices):
@@ -348,6 +377,7 @@ class SterilizationAnswer(models.Model):
     item = models.CharField(max_length=32, choices=SterilizationItem.choices)
     complies = models.BooleanField()
     detail = models.CharField(max_length=500, blank=True)
+    attested_on = models.DateField(help_text="The day the practitioner gave this answer.")
 
     class Meta:
         ordering = ["attestation", "item"]

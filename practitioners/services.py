@@ -42,6 +42,7 @@ from practitioners.models import (
     VerificationMethod,
 )
 from practitioners.npi import validate_npi
+from practitioners.trust import sterilization_shortfalls
 from reviews.summaries import refresh_summary
 
 
@@ -88,6 +89,18 @@ def practitioner_create(
 
 VERIFY_PERMISSION = "practitioners.verify_attestation"
 MAX_PENDING_CLAIMS_PER_USER = 3
+# Waiting attestations of one kind a profile may have at once: a submission and one
+# correction of it. More only fills the queue (and the evidence store) with unchecked claims.
+MAX_PENDING_PER_KIND = 2
+
+
+def _require_confirmed_email(user: User, *, to: str) -> None:
+    if not user.has_confirmed_email:
+        raise NotPermitted(
+            f"Confirm your e-mail address before you {to}: follow the link we sent you, "
+            "or ask for a new one.",
+            code="email_not_verified",
+        )
 
 
 def can_verify(user: User | None) -> bool:
@@ -123,6 +136,9 @@ def claim_submit(*, user: User, practitioner: Practitioner, message: str = "") -
     """Ask staff to make ``user`` the owner of ``practitioner``; one pending claim at a time."""
     if not user.is_authenticated:
         raise NotPermitted("Sign in to claim a profile.")
+    _require_confirmed_email(user, to="claim a profile")
+    # The claimant's row is the lock that makes "at most 3 pending" hold under concurrency.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     if Practitioner.objects.filter(owner=user).exists():
         raise DomainError("Your account already manages a practitioner profile.")
     if practitioner.owner_id is not None:
@@ -377,6 +393,32 @@ def renewals_open(attestations: Iterable[Attestation], *, today: date | None = N
     }
 
 
+# Decisions a practitioner can answer with a new submission of the same credential.
+RESUBMITTABLE = frozenset(
+    {AttestationStatus.REJECTED, AttestationStatus.EXPIRED, AttestationStatus.REVOKED}
+)
+
+
+def resubmissions_open(attestations: Iterable[Attestation]) -> set[int]:
+    """Ids of one practitioner's decided attestations they may submit again now.
+
+    Not while a newer record of the same credential is pending or verified: the renewal
+    is already on its way (or done), and offering "Submit again" would only queue a twin.
+    """
+    attestations = list(attestations)
+    live = {
+        a.credential_key: a.submitted_at
+        for a in sorted(attestations, key=lambda a: a.submitted_at)
+        if a.status in (AttestationStatus.PENDING, AttestationStatus.VERIFIED)
+    }
+    return {
+        a.pk
+        for a in attestations
+        if a.status in RESUBMITTABLE
+        and not (a.credential_key in live and live[a.credential_key] > a.submitted_at)
+    }
+
+
 def licence_being_renewed(attestation: Attestation) -> Attestation | None:
     """For a pending licence: the verified one of the same number that verifying it replaces."""
     if (
@@ -427,8 +469,19 @@ def attestation_submit(
 ) -> Attestation:
     """Submit a credential or a sterilization attestation, with its evidence, for review."""
     _require_owner(actor, practitioner)
+    _require_confirmed_email(actor, to="submit an attestation")
     if kind not in AttestationKind.values:
         raise DomainError("Choose what kind of credential this is.")
+    # The profile's row is the lock that makes the pending limit hold under concurrency.
+    Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
+    waiting = practitioner.attestations.filter(kind=kind, status=AttestationStatus.PENDING)
+    if waiting.count() >= MAX_PENDING_PER_KIND:
+        label = AttestationKind(kind).label.lower()
+        raise DomainError(
+            f"You already have {MAX_PENDING_PER_KIND} {label} submissions waiting for review. "
+            "Staff will decide on them first; you can submit again once one is decided.",
+            code="too_many_pending",
+        )
     if not uploads:
         raise DomainError("Attach at least one evidence file (PDF, JPEG or PNG).")
     if len(uploads) > MAX_FILES_PER_SUBMISSION:
@@ -446,8 +499,6 @@ def attestation_submit(
             raise DomainError("Answer every item: " + "; ".join(unanswered) + ".")
         if last_spore_test_on is None or last_spore_test_on > today:
             raise DomainError("Give the date of your last passed spore test (not in the future).")
-        if practitioner.attestations.filter(kind=kind, status=AttestationStatus.PENDING).exists():
-            raise DomainError("A sterilization attestation is already awaiting review.")
     number = normalize_licence_number(number)
     issuing_authority = " ".join(issuing_authority.split())
     renewed = None
@@ -487,6 +538,7 @@ def attestation_submit(
                 item=item,
                 complies=answers[item][0],
                 detail=answers[item][1].strip()[:500],
+                attested_on=today,
             )
             for item in SterilizationItem.values
         )
@@ -596,6 +648,14 @@ def attestation_verify(
         raise DomainError("This attestation has already expired and cannot be verified.")
     if attestation.kind == AttestationKind.LICENSE and attestation.standing != Standing.ACTIVE:
         raise DomainError("A licence can be verified only in active standing.")
+    shortfalls = sterilization_shortfalls(attestation)
+    if shortfalls:
+        raise DomainError(
+            "This sterilization attestation cannot be verified: the practitioner did not "
+            "answer “complies” to " + "; ".join(shortfalls) + ". Reject it with that reason; "
+            "they can submit a new one once their practice complies.",
+            code="sterilization_not_compliant",
+        )
     replaced = _supersede_renewed(attestation, expiry=expiry, actor=actor, actor_label=actor_label)
     transition(
         attestation,

@@ -8,7 +8,7 @@ scheduling itself is shared with the other daily jobs (``directory.scheduling``)
 """
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from django.tasks import task
 
@@ -33,3 +33,12 @@ def expire_attestations_daily() -> str:
 def ensure_scheduled() -> datetime | None:
     """Queue the next daily run unless one is already waiting; return when it will run."""
     return scheduling.ensure_scheduled(expire_attestations_daily, at=DAILY_AT)
+
+
+def _expire(today: date) -> str:
+    return str(run_expiry(today=today))
+
+
+DAILY_JOB = scheduling.DailyJob(
+    label="daily expiry job", at=DAILY_AT, run=_expire, task=expire_attestations_daily
+)

@@ -24,6 +24,7 @@ from practitioners import services
 from practitioners import verification_selectors as selectors
 from practitioners.forms import ReasonForm, VerifyForm
 from practitioners.models import Attestation, AttestationKind, AttestationStatus, ProfileClaim
+from practitioners.trust import claimant_domain_match, sterilization_shortfalls
 
 PAGE_SIZE = 20
 QUEUE_STATUSES = {
@@ -85,6 +86,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     moves = allowed_moves(Attestation.TRANSITIONS, attestation.status)
+    shortfalls = sterilization_shortfalls(attestation)
     verified_same_number = services.licence_being_renewed(attestation)
     same_owner = (
         verified_same_number is not None
@@ -98,7 +100,8 @@ def _detail(
             "renews": verified_same_number if same_owner else None,
             "number_held_elsewhere": verified_same_number if not same_owner else None,
             "timeline": selectors.timeline(attestation),
-            "can_verify": AttestationStatus.VERIFIED in moves,
+            "can_verify": AttestationStatus.VERIFIED in moves and not shortfalls,
+            "sterilization_shortfalls": shortfalls if AttestationStatus.VERIFIED in moves else [],
             "can_reject": AttestationStatus.REJECTED in moves,
             "can_revoke": AttestationStatus.REVOKED in moves,
             "verify_form": verify_form or VerifyForm(),
@@ -194,6 +197,11 @@ def attestation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def claims(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.pending_claims(), PAGE_SIZE).get_page(request.GET.get("page"))
+    for claim in page.object_list:
+        clinic = claim.practitioner.clinic
+        claim.domain_match = claimant_domain_match(
+            claim.user.email_domain, clinic.email_domain if clinic else ""
+        )
     return render(
         request,
         "verification/claims.html",

@@ -6,11 +6,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from directory.caching import cache_public_page
 from practitioners import selectors
-from practitioners.badges import badge_for
+from practitioners.badges import compute_badge
 from practitioners.filters import (
     DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
@@ -21,6 +22,7 @@ from practitioners.filters import (
 from practitioners.models import Practitioner, Profession
 from reviews.models import ComplicationType, SkinType
 from reviews.selectors import attach_public_responses, safety_summary
+from reviews.summaries import fresh_summary
 
 PAGE_SIZE = 20
 REVIEWS_PAGE_SIZE = 10
@@ -190,6 +192,11 @@ def _write_review_url(practitioner: Practitioner) -> str:
 def practitioner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The profile: verification, safety summary with its chart, and filtered reviews."""
     practitioner = selectors.practitioner_profile(slug)
+    today = timezone.localdate()
+    attestations = practitioner.attestations.all()
+    summary = fresh_summary(
+        getattr(practitioner, "summary", None), practitioner_id=practitioner.pk, today=today
+    )
     reviews: ReviewFilterSet = selectors.review_search(practitioner, request.GET)
     errors: list[tuple[str, str]] = []
     try:
@@ -209,9 +216,10 @@ def practitioner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     review_filters_active = any(request.GET.get(k) for k in ("complication", "skin_type", "rating"))
     context = {
         "practitioner": practitioner,
-        "badge": badge_for(practitioner),
+        "badge": compute_badge(attestations, today=today),
+        "attestation_groups": selectors.attestation_groups(attestations, today),
         "write_review_url": _write_review_url(practitioner),
-        "safety": safety_summary(getattr(practitioner, "summary", None)),
+        "safety": safety_summary(summary),
         "reviews": reviews,
         "review_values": {
             k: request.GET.get(k, "") for k in ("complication", "skin_type", "rating")

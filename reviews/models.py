@@ -30,6 +30,15 @@ class SkinType(models.TextChoices):
 # Hyperpigmentation is far more frequent on these types; the safety summary reports it apart.
 DARKER_SKIN_TYPES = frozenset({SkinType.IV, SkinType.V, SkinType.VI})
 
+# The one review-count threshold. Below it no rating and no safety statement is shown
+# anywhere (search cards, profile, API, webhooks), neither as a number nor as reassurance.
+MIN_REVIEWS_FOR_FIGURES = 5
+
+
+def has_enough_reviews(count: int) -> bool:
+    """Whether ``count`` reviews are enough to show a rating or any safety figure."""
+    return count >= MIN_REVIEWS_FOR_FIGURES
+
 
 class WorthIt(models.TextChoices):
     YES = "yes", "Worth it"
@@ -452,10 +461,12 @@ class SafetyAlert(models.Model):
 class PractitionerSummary(models.Model):
     """Counts over a practitioner's published reviews, kept equal to a recount.
 
-    Written only by ``summaries.refresh_summary``, in the same transaction as whatever
-    changed what is published. The 24-month figures are re-derived daily as reviews age.
-    ``skin_type_mask`` and ``complication_mask`` hold one bit per skin type / complication
-    type (all published reviews) so search can filter on them without touching reviews.
+    Written only by ``summaries.refresh_summary``: in the same transaction as whatever
+    changed what is published, and by the daily job on ``recount_due_on``, the first day
+    a counted review leaves the 24-month window (so the figures never go stale as reviews
+    age). ``skin_type_mask`` and ``complication_mask`` hold one bit per skin type /
+    complication type (all published reviews) so search can filter on them without
+    touching reviews.
     """
 
     practitioner = models.OneToOneField(
@@ -473,11 +484,25 @@ class PractitionerSummary(models.Model):
     rating_sum = models.PositiveIntegerField(default=0)
     rating_average = models.FloatField(null=True, blank=True)
     bayesian_rating = models.FloatField(default=0)
+    rank_rating = models.FloatField(
+        default=0,
+        help_text="The rating search ranks and filters by: the Bayesian rating from the "
+        "review threshold up, 0 below it (after every rated practitioner).",
+    )
     complication_review_count = models.PositiveIntegerField(default=0)
     severe_count = models.PositiveIntegerField(default=0)
     complication_counts = models.JSONField(default=dict, blank=True)
     darker_skin_review_count = models.PositiveIntegerField(default=0)
     darker_skin_hyperpigmentation_count = models.PositiveIntegerField(default=0)
+    by_skin_type = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per skin type: reviews, reviews reporting a complication, severe ones, "
+        "and complications by type (24 months).",
+    )
+    recount_due_on = models.DateField(
+        null=True, blank=True, help_text="The first day a counted review leaves the window."
+    )
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -487,19 +512,32 @@ class PractitionerSummary(models.Model):
                 condition=Q(review_count__lte=models.F("published_count")),
                 name="summary_window_within_total",
             ),
+            models.CheckConstraint(
+                condition=Q(rank_rating=0) | Q(review_count__gte=MIN_REVIEWS_FOR_FIGURES),
+                name="summary_rating_ranked_from_threshold",
+            ),
         ]
         indexes = [
             # The search's rating and review orders (practitioners/filters.py): ending on
             # the practitioner lets PostgreSQL walk the index and stop after one page.
+            models.Index(fields=["-rank_rating", "practitioner"], name="summary_rank_order_idx"),
             models.Index(
-                fields=["-bayesian_rating", "practitioner"], name="summary_rating_order_idx"
-            ),
-            models.Index(
-                fields=["-review_count", "-bayesian_rating", "practitioner"],
-                name="summary_reviews_order_idx",
+                fields=["-review_count", "-rank_rating", "practitioner"],
+                name="summary_review_count_order_idx",
             ),
             models.Index(fields=["severe_count"], name="summary_severe_idx"),
+            models.Index(fields=["recount_due_on"], name="summary_recount_due_idx"),
         ]
 
     def __str__(self) -> str:
         return f"Summary of {self.practitioner_id}"
+
+    @property
+    def has_figures(self) -> bool:
+        """Enough reviews in the window to show a rating and safety figures."""
+        return has_enough_reviews(self.review_count)
+
+    @property
+    def shown_rating(self) -> float | None:
+        """The rating patients see, or None below the review threshold."""
+        return self.rank_rating if self.has_figures else None

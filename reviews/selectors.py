@@ -20,8 +20,9 @@ from reviews.models import (
     Review,
     ReviewStatus,
     Severity,
+    has_enough_reviews,
 )
-from reviews.summaries import MIN_REVIEWS_FOR_RATES, WINDOW_DAYS
+from reviews.summaries import MIN_REVIEWS_FOR_RATES, WINDOW_MONTHS
 
 
 def published_reviews(practitioner: Practitioner) -> QuerySet[Review]:
@@ -81,10 +82,15 @@ class ComplicationRow:
 
 @dataclass(frozen=True)
 class SafetySummary:
-    """The safety summary of SPEC.md, ready to show; rates are None below the threshold."""
+    """The safety summary of SPEC.md, ready to show.
+
+    Below the review threshold (``has_figures`` false) it carries no rating, no share and
+    no complication rows: nothing a page could present as a number or as reassurance.
+    """
 
     review_count: int
     published_count: int
+    has_figures: bool
     rating: float | None
     complication_share: float | None
     complication_review_count: int
@@ -94,11 +100,15 @@ class SafetySummary:
     hyperpigmentation_share_darker: float | None
     rows: list[ComplicationRow] = field(default_factory=list)
     min_reviews: int = MIN_REVIEWS_FOR_RATES
-    window_months: int = WINDOW_DAYS * 12 // 365
+    window_months: int = WINDOW_MONTHS
 
     @property
     def has_rates(self) -> bool:
-        return self.review_count >= self.min_reviews
+        return self.has_figures
+
+    @property
+    def reviews_needed(self) -> int:
+        return max(self.min_reviews - self.review_count, 0)
 
     @property
     def reported_rows(self) -> list[ComplicationRow]:
@@ -110,34 +120,43 @@ class SafetySummary:
 
 
 def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole >= MIN_REVIEWS_FOR_RATES else None
+    return part / whole if has_enough_reviews(whole) else None
 
 
 def safety_summary(summary: PractitionerSummary | None) -> SafetySummary:
-    """Turn the stored summary into what the profile shows (no query)."""
+    """Turn a summary into what the profile shows (no query); see ``fresh_summary``."""
     if summary is None:
         summary = PractitionerSummary()
+    has_figures = summary.has_figures
     counts: Mapping[str, Mapping[str, int]] = summary.complication_counts or {}
-    rows = [
-        ComplicationRow(
-            type=kind.value,
-            label=kind.label,
-            mild=int(counts.get(kind.value, {}).get(Severity.MILD, 0)),
-            moderate=int(counts.get(kind.value, {}).get(Severity.MODERATE, 0)),
-            severe=int(counts.get(kind.value, {}).get(Severity.SEVERE, 0)),
-        )
-        for kind in ComplicationType
-    ]
-    has_rates = summary.review_count >= MIN_REVIEWS_FOR_RATES
+    rows = (
+        [
+            ComplicationRow(
+                type=kind.value,
+                label=kind.label,
+                mild=int(counts.get(kind.value, {}).get(Severity.MILD, 0)),
+                moderate=int(counts.get(kind.value, {}).get(Severity.MODERATE, 0)),
+                severe=int(counts.get(kind.value, {}).get(Severity.SEVERE, 0)),
+            )
+            for kind in ComplicationType
+        ]
+        if has_figures
+        else []
+    )
     return SafetySummary(
         review_count=summary.review_count,
         published_count=summary.published_count,
-        rating=summary.bayesian_rating if has_rates else None,
+        has_figures=has_figures,
+        rating=summary.shown_rating,
         complication_share=_share(summary.complication_review_count, summary.review_count),
-        complication_review_count=summary.complication_review_count,
-        severe_count=summary.severe_count,
+        complication_review_count=summary.complication_review_count if has_figures else 0,
+        severe_count=summary.severe_count if has_figures else 0,
         darker_skin_review_count=summary.darker_skin_review_count,
-        darker_skin_hyperpigmentation_count=summary.darker_skin_hyperpigmentation_count,
+        darker_skin_hyperpigmentation_count=(
+            summary.darker_skin_hyperpigmentation_count
+            if has_enough_reviews(summary.darker_skin_review_count)
+            else 0
+        ),
         hyperpigmentation_share_darker=_share(
             summary.darker_skin_hyperpigmentation_count, summary.darker_skin_review_count
         ),

@@ -4,6 +4,7 @@ attestations with their six items, and other credentials, in a plausible mix of 
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models.base import ModelState
+from django.utils import timezone
 
 from directory.demo import vocab
 from directory.demo.randomness import pick
@@ -255,7 +256,14 @@ class CredentialRows:
                 detail += f"; last pass {spore_test.isoformat()}"
             self.writer.add(
                 "sterilization_answers",
-                (self._new_id(SterilizationAnswer), attestation.pk, item.value, complies, detail),
+                (
+                    self._new_id(SterilizationAnswer),
+                    attestation.pk,
+                    item.value,
+                    complies,
+                    detail,
+                    timezone.localdate(values["submitted_at"]),
+                ),
             )
         return attestation
 

@@ -466,8 +466,8 @@ class DemoSeeder(CredentialRows, ReviewRows):
                 bio,
                 clinic["id"],
                 owner_id,
+                badge.valid_through,
                 badge.verified,
-                self.now,
                 created,
             ),
         )

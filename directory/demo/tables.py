@@ -73,8 +73,8 @@ COLUMNS = {
             "bio",
             "clinic_id",
             "owner_id",
-            "is_verified",
-            "verified_checked_at",
+            "verified_through",
+            "badge_announced",
             "created_at",
         ],
     ),
@@ -120,7 +120,7 @@ COLUMNS = {
     ),
     "sterilization_answers": (
         SterilizationAnswer,
-        ["id", "attestation_id", "item", "complies", "detail"],
+        ["id", "attestation_id", "item", "complies", "detail", "attested_on"],
     ),
     "invitations": (
         ReviewInvitation,

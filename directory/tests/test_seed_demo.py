@@ -65,7 +65,7 @@ def snapshot() -> dict:
                 "profession",
                 "npi",
                 "bio",
-                "is_verified",
+                "verified_through",
                 "clinic__name",
                 "clinic__address_line",
                 "clinic__city",

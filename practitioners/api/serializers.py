@@ -1,21 +1,47 @@
 """What a partner sees of a practitioner: the public profile, how each attestation was
-checked (never its evidence, reviewer or decision notes) and the safety summary."""
+checked (never its evidence, reviewer or decision notes) and the safety summary.
 
+The same trust rules as the pages: the badge from ``verified_through`` compared with
+today, each attestation's ``display_status`` from ``practitioners.trust``, no details of
+an attestation nobody has checked, and below the review threshold every rating and
+safety figure is the string ``"insufficient"``, never a number.
+"""
+
+from datetime import date
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from practitioners.badges import badge_for
+from practitioners.badges import compute_badge
 from practitioners.models import (
     Attestation,
     Clinic,
     Practitioner,
     Procedure,
     SterilizationAnswer,
+    badge_holds,
 )
-from reviews.models import PractitionerSummary
-from reviews.summaries import MIN_REVIEWS_FOR_RATES
+from practitioners.selectors import mark_renewed_licences
+from practitioners.trust import Mark, attestation_mark, counts_toward_badge
+from reviews.models import PractitionerSummary, has_enough_reviews
+from reviews.summaries import MIN_REVIEWS_FOR_RATES, WINDOW_MONTHS, fresh_summary
 
 NOT_ENOUGH_REVIEWS = "not enough reviews yet"
+# What a figure says below the review threshold, in place of a number.
+INSUFFICIENT = "insufficient"
+
+
+def figure_or_insufficient(schema_type: str, *, nullable: bool = False, **extra) -> dict:
+    """The OpenAPI schema of a figure that is a number, or "insufficient" below the threshold."""
+    number = {"type": schema_type, **extra}
+    if nullable:
+        number["nullable"] = True
+    return {"oneOf": [number, {"type": "string", "enum": [INSUFFICIENT]}]}
+
+
+def _today(context: dict) -> date:
+    return context.get("today") or timezone.localdate()
 
 
 class ProcedureSerializer(serializers.ModelSerializer):
@@ -45,8 +71,13 @@ class PractitionerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="full_name")
     clinic = ClinicSerializer(allow_null=True)
     procedures = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    verified = serializers.BooleanField(source="is_verified")
-    rating = serializers.SerializerMethodField(help_text="Bayesian average (prior of 5 reviews).")
+    verified = serializers.SerializerMethodField(help_text="The Verified badge today.")
+    rating = serializers.SerializerMethodField(
+        help_text=(
+            'Bayesian average (prior of 5 reviews); "insufficient" below '
+            f"{MIN_REVIEWS_FOR_RATES} reviews in the last {WINDOW_MONTHS} months."
+        )
+    )
     review_count = serializers.SerializerMethodField(help_text="Published, last 24 months.")
     distance_km = serializers.SerializerMethodField(help_text="Only when searching near a place.")
     profile_url = serializers.SerializerMethodField()
@@ -76,10 +107,16 @@ class PractitionerSerializer(serializers.ModelSerializer):
         except PractitionerSummary.DoesNotExist:
             return None
 
-    @extend_schema_field(serializers.FloatField(allow_null=True))
-    def get_rating(self, practitioner: Practitioner) -> float | None:
+    @extend_schema_field(serializers.BooleanField())
+    def get_verified(self, practitioner: Practitioner) -> bool:
+        return badge_holds(practitioner.verified_through, _today(self.context))
+
+    @extend_schema_field(figure_or_insufficient("number", format="double"))
+    def get_rating(self, practitioner: Practitioner) -> float | str:
         summary = self._summary(practitioner)
-        return round(summary.bayesian_rating, 2) if summary and summary.review_count else None
+        if summary is None or summary.shown_rating is None:
+            return INSUFFICIENT
+        return round(summary.shown_rating, 2)
 
     @extend_schema_field(serializers.IntegerField())
     def get_review_count(self, practitioner: Practitioner) -> int:
@@ -101,15 +138,38 @@ class PractitionerSerializer(serializers.ModelSerializer):
 class SterilizationItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = SterilizationAnswer
-        fields = ["item", "complies"]
+        fields = ["item", "complies", "attested_on"]
+
+
+# Shown only once staff or a registry have checked an attestation (trust.AttestationMark).
+CHECKED_DETAILS = (
+    "method",
+    "source",
+    "last_checked_at",
+    "next_check_due",
+    "issuing_authority",
+    "license_type",
+    "standing",
+    "issued_on",
+    "expires_on",
+    "last_spore_test_on",
+    "items",
+)
 
 
 class AttestationSerializer(serializers.ModelSerializer):
-    """How one attestation was checked (FHIR VerificationResult: source, date, next check)."""
+    """How one attestation was checked (FHIR VerificationResult: source, date, next check).
 
-    method = serializers.CharField(source="verification_method", allow_blank=True)
-    source = serializers.CharField(source="verification_source", allow_blank=True)
+    ``display_status`` is what the profile shows today; ``counts_toward_badge`` is true
+    only for what the Verified badge rests on today. An attestation nobody has checked yet
+    (pending, or rejected) carries no details: they are unverified claims.
+    """
+
+    method = serializers.CharField(source="verification_method", allow_blank=True, allow_null=True)
+    source = serializers.CharField(source="verification_source", allow_blank=True, allow_null=True)
     last_checked_at = serializers.DateTimeField(source="verified_at", allow_null=True)
+    display_status = serializers.SerializerMethodField()
+    counts_toward_badge = serializers.SerializerMethodField()
     items = serializers.SerializerMethodField(help_text="Sterilization items only.")
 
     class Meta:
@@ -117,26 +177,42 @@ class AttestationSerializer(serializers.ModelSerializer):
         fields = [
             "kind",
             "status",
-            "method",
-            "source",
-            "last_checked_at",
-            "next_check_due",
-            "issuing_authority",
-            "license_type",
-            "standing",
-            "issued_on",
-            "expires_on",
-            "last_spore_test_on",
-            "items",
+            "display_status",
+            "counts_toward_badge",
+            "submitted_at",
+            *CHECKED_DETAILS,
         ]
+        extra_kwargs = {name: {"allow_null": True} for name in CHECKED_DETAILS}
 
-    @extend_schema_field(SterilizationItemSerializer(many=True))
+    def _mark(self, attestation: Attestation):
+        return attestation_mark(
+            attestation, _today(self.context), replaced=getattr(attestation, "renewed", False)
+        )
+
+    @extend_schema_field(serializers.ChoiceField(choices=[m.value for m in Mark]))
+    def get_display_status(self, attestation: Attestation) -> str:
+        return self._mark(attestation).code.value
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_counts_toward_badge(self, attestation: Attestation) -> bool:
+        return counts_toward_badge(attestation, _today(self.context))
+
+    @extend_schema_field(SterilizationItemSerializer(many=True, allow_null=True))
     def get_items(self, attestation: Attestation) -> list[dict]:
         return SterilizationItemSerializer(attestation.items.all(), many=True).data
+
+    def to_representation(self, attestation: Attestation) -> dict:
+        data = super().to_representation(attestation)
+        if not self._mark(attestation).shows_details:
+            data.update(dict.fromkeys(CHECKED_DETAILS))
+        return data
 
 
 class VerificationSerializer(serializers.Serializer):
     verified = serializers.BooleanField()
+    verified_through = serializers.DateField(
+        allow_null=True, help_text="The last day the badge holds unless renewed or revoked."
+    )
     missing = serializers.ListField(
         child=serializers.CharField(), help_text="What is missing or lapsed, in words."
     )
@@ -144,46 +220,85 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class SafetySerializer(serializers.Serializer):
-    """The 24-month safety summary; rates are null below 5 reviews (see ``rates_message``)."""
+    """The 24-month safety summary.
+
+    Below 5 reviews (``enough_reviews`` false) every rating, rate and count of
+    complications is the string "insufficient": nothing reads as a number or as
+    reassurance.
+    """
 
     window_months = serializers.IntegerField()
     review_count = serializers.IntegerField()
-    rating = serializers.FloatField(allow_null=True)
     enough_reviews = serializers.BooleanField()
+    reviews_needed = serializers.IntegerField(help_text="Reviews still needed for figures.")
     rates_message = serializers.CharField(allow_blank=True)
-    complication_rate = serializers.FloatField(allow_null=True)
-    severe_count = serializers.IntegerField()
-    complication_counts = serializers.DictField(
-        child=serializers.DictField(child=serializers.IntegerField()),
-        help_text="{complication: {severity: count}} over reviews of the window.",
+    rating = serializers.SerializerMethodField()
+    complication_rate = serializers.SerializerMethodField()
+    severe_count = serializers.SerializerMethodField()
+    complication_counts = serializers.SerializerMethodField(
+        help_text="{complication: {severity: count}} over reviews of the window."
     )
     darker_skin_review_count = serializers.IntegerField()
-    darker_skin_hyperpigmentation_rate = serializers.FloatField(
-        allow_null=True, help_text="Among reviewers of skin types IV to VI; null below 5 of them."
+    darker_skin_hyperpigmentation_rate = serializers.SerializerMethodField(
+        help_text='Among reviewers of skin types IV to VI; "insufficient" below 5 of them.'
     )
+
+    @extend_schema_field(figure_or_insufficient("number", format="double"))
+    def get_rating(self, data: dict):
+        return data["rating"]
+
+    @extend_schema_field(figure_or_insufficient("number", format="double"))
+    def get_complication_rate(self, data: dict):
+        return data["complication_rate"]
+
+    @extend_schema_field(figure_or_insufficient("integer"))
+    def get_severe_count(self, data: dict):
+        return data["severe_count"]
+
+    @extend_schema_field(
+        {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                    },
+                },
+                {"type": "string", "enum": [INSUFFICIENT]},
+            ]
+        }
+    )
+    def get_complication_counts(self, data: dict):
+        return data["complication_counts"]
+
+    @extend_schema_field(figure_or_insufficient("number", format="double"))
+    def get_darker_skin_hyperpigmentation_rate(self, data: dict):
+        return data["darker_skin_hyperpigmentation_rate"]
 
 
 def safety_summary(summary: PractitionerSummary | None) -> dict:
-    """The public safety figures of a summary; rates only from 5 reviews up."""
+    """The public safety figures of a summary: numbers from the review threshold up only."""
     count = summary.review_count if summary else 0
-    enough = count >= MIN_REVIEWS_FOR_RATES
+    enough = has_enough_reviews(count)
     darker = summary.darker_skin_review_count if summary else 0
     return {
-        "window_months": 24,
+        "window_months": WINDOW_MONTHS,
         "review_count": count,
-        "rating": round(summary.bayesian_rating, 2) if summary and count else None,
         "enough_reviews": enough,
+        "reviews_needed": max(MIN_REVIEWS_FOR_RATES - count, 0),
         "rates_message": "" if enough else NOT_ENOUGH_REVIEWS,
+        "rating": round(summary.shown_rating, 2) if enough else INSUFFICIENT,
         "complication_rate": (
-            round(summary.complication_review_count / count, 4) if enough else None
+            round(summary.complication_review_count / count, 4) if enough else INSUFFICIENT
         ),
-        "severe_count": summary.severe_count if summary else 0,
-        "complication_counts": summary.complication_counts if summary else {},
+        "severe_count": summary.severe_count if enough else INSUFFICIENT,
+        "complication_counts": summary.complication_counts if enough else INSUFFICIENT,
         "darker_skin_review_count": darker,
         "darker_skin_hyperpigmentation_rate": (
             round(summary.darker_skin_hyperpigmentation_count / darker, 4)
-            if darker >= MIN_REVIEWS_FOR_RATES
-            else None
+            if enough and has_enough_reviews(darker)
+            else INSUFFICIENT
         ),
     }
 
@@ -199,15 +314,25 @@ class PractitionerDetailSerializer(PractitionerSerializer):
 
     @extend_schema_field(VerificationSerializer)
     def get_verification(self, practitioner: Practitioner) -> dict:
-        badge = badge_for(practitioner)
+        today = _today(self.context)
+        attestations = list(practitioner.attestations.all())
+        mark_renewed_licences(attestations)
+        badge = compute_badge(attestations, today=today)
         return VerificationSerializer(
             {
                 "verified": badge.verified,
+                "verified_through": badge.valid_through if badge.verified else None,
                 "missing": badge.missing,
-                "attestations": practitioner.attestations.all(),
-            }
+                "attestations": attestations,
+            },
+            context=self.context,
         ).data
 
     @extend_schema_field(SafetySerializer)
     def get_safety(self, practitioner: Practitioner) -> dict:
-        return SafetySerializer(safety_summary(self._summary(practitioner))).data
+        summary = fresh_summary(
+            self._summary(practitioner),
+            practitioner_id=practitioner.pk,
+            today=_today(self.context),
+        )
+        return SafetySerializer(safety_summary(summary)).data

@@ -105,14 +105,32 @@ class AttestationFactory(factory.django.DjangoModelFactory):
             ),
         )
 
+    @factory.post_generation
+    def answers(self, create, extracted, **kwargs):
+        """A sterilization attestation answers every item, "complies" unless told otherwise:
+        ``answers={"autoclave": False}``; ``answers=False`` leaves it without answers."""
+        if not create or self.kind != AttestationKind.STERILIZATION or extracted is False:
+            return
+        overrides = extracted or {}
+        SterilizationAnswer.objects.bulk_create(
+            SterilizationAnswer(
+                attestation=self,
+                item=item,
+                complies=overrides.get(item, True),
+                attested_on=timezone.localdate(self.submitted_at),
+            )
+            for item in SterilizationItem.values
+        )
+
 
 class SterilizationAnswerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SterilizationAnswer
 
-    attestation = factory.SubFactory(AttestationFactory, sterilization=True)
+    attestation = factory.SubFactory(AttestationFactory, sterilization=True, answers=False)
     item = SterilizationItem.AUTOCLAVE
     complies = True
+    attested_on = factory.LazyFunction(timezone.localdate)
 
 
 class EvidenceFactory(factory.django.DjangoModelFactory):

@@ -18,7 +18,6 @@ from practitioners.tests.factories import (
     AttestationFactory,
     EvidenceFactory,
     PractitionerFactory,
-    SterilizationAnswerFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -120,8 +119,7 @@ def staff_client(client, staff):
 def verified_practitioner():
     practitioner = PractitionerFactory(first_name="Ada", last_name="Lovelace")
     licence = AttestationFactory(practitioner=practitioner, verified=True, number="RN4242")
-    sterilization = AttestationFactory(practitioner=practitioner, verified=True, sterilization=True)
-    SterilizationAnswerFactory(attestation=sterilization)
+    AttestationFactory(practitioner=practitioner, verified=True, sterilization=True)
     EvidenceFactory(attestation=licence)
     refresh_badge(practitioner.pk)
     practitioner.licence = licence

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from practitioners.badges import compute_badge, refresh_badge
-from practitioners.models import Attestation, Practitioner
+from practitioners.models import Attestation, Practitioner, badge_holds
 from practitioners.tests.factories import AttestationFactory, PractitionerFactory
 
 TODAY = datetime.date(2026, 3, 2)
@@ -121,12 +121,17 @@ def test_other_credentials_neither_give_nor_take_the_badge():
 
 
 @pytest.mark.django_db
-def test_refresh_badge_stores_the_rule_in_the_search_column():
+def test_refresh_badge_stores_the_last_day_the_badge_holds_for_search():
     practitioner = PractitionerFactory()
-    AttestationFactory(practitioner=practitioner, verified=True)
-    AttestationFactory(practitioner=practitioner, verified=True, sterilization=True)
+    licence_expiry = timezone.localdate() + datetime.timedelta(days=400)
+    AttestationFactory(practitioner=practitioner, verified=True, expires_on=licence_expiry)
+    sterile_expiry = timezone.localdate() + datetime.timedelta(days=200)
+    AttestationFactory(
+        practitioner=practitioner, verified=True, sterilization=True, expires_on=sterile_expiry
+    )
     assert refresh_badge(practitioner.pk).verified
-    assert Practitioner.objects.get(pk=practitioner.pk).is_verified
-    later = timezone.localdate() + datetime.timedelta(days=5000)
-    assert not refresh_badge(practitioner.pk, today=later).verified
-    assert not Practitioner.objects.get(pk=practitioner.pk).is_verified
+    stored = Practitioner.objects.get(pk=practitioner.pk)
+    assert stored.verified_through == sterile_expiry  # the earlier of the two
+    assert stored.is_verified
+    assert badge_holds(stored.verified_through, sterile_expiry)
+    assert not badge_holds(stored.verified_through, sterile_expiry + datetime.timedelta(days=1))

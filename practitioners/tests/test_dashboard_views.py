@@ -107,7 +107,7 @@ def test_the_owner_submits_a_licence_with_evidence_files(client, practitioner_ow
     assert Evidence.objects.filter(attestation=licence).count() == 2
     body = client.get("/dashboard/").content.decode()
     assert "RN12345" in body
-    assert "Pending review" in body
+    assert "Submitted, not yet checked" in body
 
 
 @pytest.mark.parametrize(

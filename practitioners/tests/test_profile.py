@@ -13,7 +13,6 @@ from practitioners.tests.factories import (
     AttestationFactory,
     EvidenceFactory,
     PractitionerFactory,
-    SterilizationAnswerFactory,
 )
 from reviews.models import ResponseStatus
 from reviews.summaries import refresh_summary
@@ -101,14 +100,13 @@ def test_the_verification_panel_shows_how_and_when_each_attestation_was_checked(
         next_check_due=datetime.date(2027, 3, 2),
         expires_on=timezone.localdate() + datetime.timedelta(days=300),
     )
-    sterilization = AttestationFactory(
+    AttestationFactory(
         practitioner=practitioner,
         verified=True,
         sterilization=True,
         verification_source="Staff review of autoclave logs",
         next_check_due=datetime.date(2027, 1, 15),
     )
-    SterilizationAnswerFactory(attestation=sterilization, item="single_use_cartridges")
     refresh_badge(practitioner.pk)
 
     page = text(profile(client, practitioner))
@@ -155,16 +153,35 @@ def test_evidence_documents_never_appear_on_the_profile(client, practitioner):
     assert b"evidence" not in response.content.lower().replace(b"evidence-based", b"")
 
 
-def test_below_five_reviews_rates_say_not_enough_reviews_yet(client, practitioner, author):
+def test_below_five_reviews_the_profile_shows_no_rating_and_no_safety_figure(
+    client, practitioner, author
+):
     publish(practitioner, author, 4, rating=5, complications=[("infection", "severe")])
+
+    response = profile(client, practitioner)
+    page = text(response)
+
+    assert "Not enough reviews yet for a rating or a safety summary" in page
+    assert "from 5 published reviews in the last 24 months, and this practitioner has 4" in page
+    assert "Severe complications reported" not in page
+    assert "No complications reported" not in page
+    assert b"chart-svg" not in response.content
+    assert (
+        'class="stars"'
+        not in response.content.decode().split('id="safety"')[1].split('id="reviews"')[0]
+    )
+
+
+def test_at_five_reviews_the_profile_shows_the_rating_and_safety_figures(
+    client, practitioner, author
+):
+    publish(practitioner, author, 5, rating=5, complications=[("infection", "severe")])
 
     page = text(profile(client, practitioner))
 
-    assert "Published reviews 4" in page
-    assert "Rating (Bayesian average) Not enough reviews yet" in page
-    assert "Reviews reporting any complication Not enough reviews yet" in page
-    assert "Severe complications reported 4" in page
-    assert "Rates are shown from 5 reviews" in page
+    assert "for a rating or a safety summary" not in page
+    assert "Severe complications reported 5" in page
+    assert "Reviews reporting any complication 100% (5 of 5)" in page
 
 
 def test_from_five_reviews_the_summary_shows_rating_and_shares(client, practitioner, author):
@@ -194,6 +211,7 @@ def test_the_chart_is_an_svg_image_with_a_text_alternative_and_a_table(
 ):
     publish(practitioner, author, 1, complications=[("infection", "severe"), ("pain", "mild")])
     publish(practitioner, UserFactory(), 1, complications=[("pain", "moderate")])
+    publish(practitioner, UserFactory(), 3)
 
     response = profile(client, practitioner)
     html = response.content.decode()
@@ -208,11 +226,15 @@ def test_the_chart_is_an_svg_image_with_a_text_alternative_and_a_table(
     assert "style=" not in html
 
 
-def test_without_complications_there_is_no_chart_but_a_plain_statement(client, practitioner):
+def test_without_complications_there_is_no_chart_but_a_plain_statement(
+    client, practitioner, author
+):
+    publish(practitioner, author, 5)
+
     response = profile(client, practitioner)
 
     assert b"chart-svg" not in response.content
-    assert "No complications reported in the last 24 months." in text(response)
+    assert "No complications reported in 5 reviews of the last 24 months." in text(response)
 
 
 def test_reviews_are_newest_first_with_ratings_skin_type_and_patient_reported_tags(
@@ -343,8 +365,7 @@ def test_the_profile_runs_a_constant_number_of_queries(
     client, practitioner, author, django_assert_num_queries, count
 ):
     AttestationFactory(practitioner=practitioner, verified=True)
-    sterilization = AttestationFactory(practitioner=practitioner, verified=True, sterilization=True)
-    SterilizationAnswerFactory(attestation=sterilization)
+    AttestationFactory(practitioner=practitioner, verified=True, sterilization=True)
     reviews = publish(
         practitioner, author, count, complications=[("pain", "mild"), ("infection", "severe")]
     )

@@ -199,10 +199,39 @@ def test_skin_type_keeps_practitioners_reviewed_by_patients_of_that_type(client)
 
 @pytest.mark.django_db
 def test_no_severe_drops_practitioners_with_a_severe_complication(client):
-    review(make("Ann", "Lee"), complications=[("infection", "mild")])
-    review(make("Bob", "Ray"), complications=[("scarring", "severe")])
+    review(make("Ann", "Lee"), complications=[("infection", "mild")], count=5)
+    review(make("Bob", "Ray"), complications=[("scarring", "severe")], count=5)
 
     assert names(search(client, "no_severe=1")) == ["Ann Lee"]
+
+
+@pytest.mark.django_db
+def test_no_severe_leaves_out_practitioners_with_too_few_reviews_to_say(client):
+    review(make("Ann", "Lee"), count=5)
+    review(make("Bob", "Ray"), count=4)  # one short of the threshold
+    make("Cy", "New")  # never reviewed: not "known to be safe"
+
+    response = search(client, "no_severe=1")
+
+    assert names(response) == ["Ann Lee"]
+    assert "practitioners with fewer reviews are left out" in text(response)
+
+
+@pytest.mark.django_db
+def test_min_rating_leaves_out_practitioners_below_the_review_threshold(client):
+    review(make("Ann", "Lee"), rating=5, count=5)
+    review(make("Bob", "Ray"), rating=5, count=4)
+
+    assert names(search(client, "min_rating=4")) == ["Ann Lee"]
+
+
+@pytest.mark.django_db
+def test_sorting_by_rating_puts_practitioners_without_a_rating_last(client):
+    review(make("Ann", "Lee"), rating=3, count=5)
+    review(make("Bob", "Ray"), rating=5, count=4)  # a higher average, but no rating shown
+    review(make("Cy", "New"), rating=4, count=6)
+
+    assert names(search(client, "sort=rating")) == ["Cy New", "Ann Lee", "Bob Ray"]
 
 
 @pytest.mark.django_db
@@ -275,12 +304,12 @@ def test_sort_rating_and_sort_reviews_order_by_the_summary(client):
 def test_filters_combine(client):
     ann = make("Ann", "Lee", profession="physician")
     verify(ann)
-    review(ann, rating=5, skin_type="IV")
+    review(ann, rating=5, skin_type="IV", count=5)
     bob = make("Bob", "Ray", profession="physician")  # not verified
-    review(bob, rating=5, skin_type="IV")
+    review(bob, rating=5, skin_type="IV", count=5)
     cy = make("Cy", "New", profession="physician", where=DALLAS)  # too far
     verify(cy)
-    review(cy, rating=5, skin_type="IV")
+    review(cy, rating=5, skin_type="IV", count=5)
 
     response = search(
         client,

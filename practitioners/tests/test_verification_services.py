@@ -432,16 +432,92 @@ def test_a_failed_submission_leaves_no_evidence_file_behind(practitioner_owner, 
     assert not Attestation.objects.exists()
 
 
-def test_a_second_sterilization_attestation_cannot_wait_beside_a_pending_one(practitioner_owner):
+def submit_sterilization(owner):
+    return services.attestation_submit(
+        actor=owner,
+        practitioner=owner.practitioner_profile,
+        kind="sterilization",
+        uploads=checked(),
+        last_spore_test_on=timezone.localdate(),
+        answers=ALL_YES,
+    )
+
+
+def test_a_third_pending_attestation_of_one_kind_is_refused_with_a_clear_message(
+    practitioner_owner,
+):
+    submit_sterilization(practitioner_owner)
+    submit_sterilization(practitioner_owner)  # a correction of the first: allowed
+
+    with pytest.raises(DomainError, match="already have 2 sterilization attestation") as refused:
+        submit_sterilization(practitioner_owner)
+
+    assert refused.value.code == "too_many_pending"
+    assert Attestation.objects.filter(status="pending").count() == 2
+
+
+def test_the_pending_limit_counts_each_kind_apart(practitioner_owner):
     practitioner = practitioner_owner.practitioner_profile
-    AttestationFactory(practitioner=practitioner, sterilization=True)
-    with pytest.raises(DomainError, match="already awaiting review"):
-        services.attestation_submit(
-            actor=practitioner_owner,
-            practitioner=practitioner,
-            kind="sterilization",
-            uploads=checked(),
-            last_spore_test_on=timezone.localdate(),
-            answers=ALL_YES,
-        )
-    assert Attestation.objects.count() == 1
+    AttestationFactory.create_batch(2, practitioner=practitioner, sterilization=True)
+
+    licence = services.attestation_submit(
+        actor=practitioner_owner,
+        practitioner=practitioner,
+        kind="license",
+        uploads=checked(),
+        number="RN777",
+        issuing_authority="Texas Board of Nursing",
+        expires_on=timezone.localdate() + datetime.timedelta(days=300),
+    )
+
+    assert licence.status == "pending"
+
+
+def test_a_decided_attestation_frees_its_place_in_the_pending_limit(practitioner_owner, verifier):
+    first = submit_sterilization(practitioner_owner)
+    submit_sterilization(practitioner_owner)
+    services.attestation_reject(attestation_id=first.pk, actor=verifier, reason="Blurry log.")
+
+    assert submit_sterilization(practitioner_owner).status == "pending"
+
+
+def test_an_account_with_an_unconfirmed_email_cannot_submit_attestations(practitioner_owner):
+    practitioner_owner.email_verified_at = None
+    practitioner_owner.save(update_fields=["email_verified_at"])
+
+    with pytest.raises(NotPermitted, match="Confirm your e-mail address") as refused:
+        submit_sterilization(practitioner_owner)
+
+    assert refused.value.code == "email_not_verified"
+    assert not Attestation.objects.exists()
+
+
+def test_each_sterilization_answer_carries_the_day_it_was_attested(practitioner_owner):
+    attestation = submit_sterilization(practitioner_owner)
+
+    assert {answer.attested_on for answer in attestation.items.all()} == {timezone.localdate()}
+
+
+def test_a_sterilization_attestation_with_a_no_cannot_be_verified(verifier):
+    attestation = AttestationFactory(
+        sterilization=True, answers={"single_use_cartridges": False, "spore_testing": False}
+    )
+
+    with pytest.raises(DomainError, match="did not answer “complies” to") as refused:
+        services.attestation_verify(attestation_id=attestation.pk, actor=verifier)
+
+    assert "Sterile single-use needle cartridges, never reused" in refused.value.message
+    assert "Biological indicator (spore) tests" in refused.value.message
+    assert "Autoclave" not in refused.value.message
+    attestation.refresh_from_db()
+    assert attestation.status == "pending"
+    assert not AuditEntry.objects.filter(action="attestation.verified").exists()
+
+
+def test_a_sterilization_attestation_complying_on_every_item_can_be_verified(verifier):
+    attestation = AttestationFactory(sterilization=True)
+
+    services.attestation_verify(attestation_id=attestation.pk, actor=verifier)
+
+    attestation.refresh_from_db()
+    assert attestation.status == "verified"

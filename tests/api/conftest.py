@@ -14,7 +14,6 @@ from practitioners.tests.factories import (
     ClinicFactory,
     EvidenceFactory,
     PractitionerFactory,
-    SterilizationAnswerFactory,
 )
 from reviews.summaries import refresh_summary
 from reviews.tests.factories import (
@@ -98,9 +97,7 @@ def rich_practitioner(db):
     licence.save(update_fields=["decision_reason"])
     EvidenceFactory(attestation=licence, original_name="PRIVATE-EVIDENCE.pdf")
     sterilization = practitioner.attestations.get(kind="sterilization")
-    SterilizationAnswerFactory(
-        attestation=sterilization, item="autoclave", detail="PRIVATE-ITEM-DETAIL"
-    )
+    sterilization.items.filter(item="autoclave").update(detail="PRIVATE-ITEM-DETAIL")
     authors = [UserFactory(email=f"reviewer{n}@{PRIVATE_EMAIL_DOMAIN}") for n in range(6)]
     for n, author in enumerate(authors):
         review = published_review(

@@ -38,6 +38,9 @@ def test_a_partner_lists_verified_practitioners_near_a_city_without_severe_compl
     published_review(wanted, complications=[("inflammation", "mild")])
     severe = verified_practitioner(clinic=austin_clinic())
     published_review(severe, complications=[("infection", "severe")])
+    for practitioner in (wanted, severe):
+        for _ in range(4):  # enough reviews for "no severe" to say anything
+            published_review(practitioner)
     unverified = PractitionerFactory(clinic=austin_clinic())
     far_away = verified_practitioner(clinic=seattle_clinic())
     for practitioner in (wanted, severe, unverified, far_away):
@@ -176,8 +179,17 @@ def test_below_five_reviews_the_profile_shows_no_rates(partner_client):
     data = partner_client.get(reverse("api:practitioner-detail", args=[practitioner.pk])).json()
 
     assert data["safety"]["review_count"] == 1
-    assert data["safety"]["complication_rate"] is None
-    assert data["safety"]["darker_skin_hyperpigmentation_rate"] is None
+    assert data["safety"]["enough_reviews"] is False
+    assert data["safety"]["reviews_needed"] == 4
+    for figure in (
+        "rating",
+        "complication_rate",
+        "severe_count",
+        "complication_counts",
+        "darker_skin_hyperpigmentation_rate",
+    ):
+        assert data["safety"][figure] == "insufficient", figure
+    assert data["rating"] == "insufficient"
     assert data["safety"]["rates_message"] == "not enough reviews yet"
     assert data["verification"]["missing"] == [
         "no licence on file",

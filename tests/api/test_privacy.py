@@ -103,6 +103,9 @@ def test_the_detail_shows_how_attestations_were_checked_but_never_their_evidence
     assert set(licence) == {
         "kind",
         "status",
+        "display_status",
+        "counts_toward_badge",
+        "submitted_at",
         "method",
         "source",
         "last_checked_at",

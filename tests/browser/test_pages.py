@@ -21,7 +21,6 @@ from practitioners.tests.factories import (
     AttestationFactory,
     ClinicFactory,
     PractitionerFactory,
-    SterilizationAnswerFactory,
 )
 from reviews.invitations import hash_token
 from reviews.models import ResponseStatus
@@ -75,15 +74,13 @@ def verified(practitioner):
         verification_source="Texas Board of Nursing licence roster",
         next_check_due=timezone.localdate() + datetime.timedelta(days=300),
     )
-    sterilization = AttestationFactory(
+    AttestationFactory(
         practitioner=practitioner,
         verified=True,
         sterilization=True,
         verification_source="Staff review of autoclave logs and spore-test reports",
         next_check_due=timezone.localdate() + datetime.timedelta(days=200),
     )
-    for item in ("single_use_cartridges", "autoclave", "spore_testing", "hand_hygiene"):
-        SterilizationAnswerFactory(attestation=sterilization, item=item)
     refresh_badge(practitioner.pk)
 
 
