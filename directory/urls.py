@@ -15,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("moderation-policy/", views.moderation_policy, name="moderation_policy"),
+    path("transparency/", views.transparency, name="transparency"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",

@@ -1,4 +1,4 @@
-"""Site-wide pages: the home page and the health check."""
+"""Site-wide pages: the home page, the health check, the policy and transparency pages."""
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from practitioners.models import Procedure
 from reviews.policy import policy_reasons
+from reviews.transparency import cached_transparency_figures
 
 
 @require_safe
@@ -32,3 +33,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 def moderation_policy(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/policy.html", {"reasons": policy_reasons()})
+
+
+@require_safe
+def transparency(request: HttpRequest) -> HttpResponse:
+    """Live figures of the last 12 months, recounted from the audit record."""
+    return render(
+        request, "directory/transparency.html", {"figures": cached_transparency_figures()}
+    )

@@ -207,6 +207,7 @@ def review_submit(
                 "This invitation has already been used to write a review.",
                 code="invitation_used",
             )
+    record(review, action="review.submitted", actor=author, to_status=ReviewStatus.PENDING)
     screen_review(review)
     return review
 

@@ -100,35 +100,54 @@ class CredentialRows:
             ),
         )
         status = row["status"]
+        label = f"{_KIND_LABELS[kind]} {row['number']}".strip() + f" — {self.current_name}"
+
+        def audit(when, action, from_status, to_status, note="", *, by_staff=True):
+            self.writer.add(
+                "audit",
+                (
+                    self._new_id(AuditEntry),
+                    when,
+                    self.accounts.staff.pk if by_staff else None,
+                    "" if by_staff else "expiry job",
+                    action,
+                    self.attestation_ct,
+                    attestation_id,
+                    label,
+                    from_status,
+                    to_status,
+                    "",
+                    note,
+                ),
+            )
+
+        # The record of every step the row went through, as the services would write it.
+        audit(row["submitted_at"], "attestation.submitted", "", AttestationStatus.PENDING)
+        if row["verified_at"] is not None:
+            audit(
+                row["verified_at"],
+                "attestation.verified",
+                AttestationStatus.PENDING,
+                AttestationStatus.VERIFIED,
+            )
         if status in (
             AttestationStatus.REJECTED,
             AttestationStatus.REVOKED,
             AttestationStatus.EXPIRED,
         ):
-            decided = row["decided_at"]
             from_status = (
                 AttestationStatus.PENDING
                 if status == AttestationStatus.REJECTED
                 else AttestationStatus.VERIFIED
             )
-            by_staff = status != AttestationStatus.EXPIRED
-            self.writer.add(
-                "audit",
-                (
-                    self._new_id(AuditEntry),
-                    decided,
-                    self.accounts.staff.pk if by_staff else None,
-                    "" if by_staff else "expiry job",
-                    f"attestation.{status}",
-                    self.attestation_ct,
-                    attestation_id,
-                    f"{_KIND_LABELS[kind]} {row['number']}".strip() + f" — {self.current_name}",
-                    from_status,
-                    status,
-                    "",
-                    row["decision_reason"]
-                    or f"Expired on {row['expires_on'].isoformat() if row['expires_on'] else ''}",
-                ),
+            audit(
+                row["decided_at"],
+                f"attestation.{status}",
+                from_status,
+                status,
+                row["decision_reason"]
+                or f"Expired on {row['expires_on'].isoformat() if row['expires_on'] else ''}",
+                by_staff=status != AttestationStatus.EXPIRED,
             )
         return _as_loaded(row)
 

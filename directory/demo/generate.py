@@ -152,6 +152,7 @@ class DemoSeeder(CredentialRows, ReviewRows):
         self.city_weights = cumulative(c.population for c in self.cities)
         self.review_ct = ContentType.objects.get_for_model(Review).pk
         self.attestation_ct = ContentType.objects.get_for_model(Attestation).pk
+        self.report_ct = ContentType.objects.get_for_model(ReviewReport).pk
         self.ids = {
             model: next_id(model)
             for model in (

@@ -2,6 +2,7 @@
 reports and practitioner responses."""
 
 import bisect
+import functools
 import hashlib
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -31,6 +32,7 @@ from reviews.models import (
     ReviewStatus,
     Severity,
 )
+from reviews.policy import APPROVAL_REASON
 
 _SEVERITY_RANK = {"mild": 0, "moderate": 1, "severe": 2}
 
@@ -221,10 +223,7 @@ class ReviewRows:
                 self._response(review_id, owner_id, rating, decided)
             if rng.random() < 0.002:
                 self._report(review_id, decided, status=None)
-        else:
-            self._decision(
-                review_id, title, status, breach, author_id, submitted, decided, published_at
-            )
+        self._history(review_id, title, status, breach, author_id, submitted, decided, published_at)
 
     def _complications(self, procedure, skin_type, patch_test, skill, sterile_ok, month_index):
         rng = self.rng
@@ -317,24 +316,20 @@ class ReviewRows:
             parts.append(vocab.POLICY_BREACHES[breach])
         return title, " ".join(parts), breach
 
-    def _decision(
-        self, review_id, title, status, breach, author_id, submitted, decided, published_at
+    def _audit(
+        self,
+        when,
+        actor,
+        action,
+        from_status,
+        to_status,
+        *,
+        object_ct,
+        object_id,
+        title,
+        reason="",
+        note="",
     ):
-        """The audit entry (and report) that explains a review that is not public."""
-        if status == ReviewStatus.PENDING:
-            return
-        rng = self.rng
-        staff = self.accounts.staff.pk
-        reason, actor, from_status = breach, staff, ReviewStatus.PENDING
-        when = decided
-        if status == ReviewStatus.WITHDRAWN:
-            actor, reason = author_id, ""
-            from_status = rng.choice((ReviewStatus.PENDING, ReviewStatus.PUBLISHED))
-            when = min(self.anchor, submitted + timedelta(days=rng.randint(1, 30)))
-        elif status == ReviewStatus.HIDDEN:
-            from_status = ReviewStatus.PUBLISHED
-            when = min(self.anchor, published_at + timedelta(days=rng.randint(2, 40)))
-            self._report(review_id, published_at, status=when, reason=reason)
         self.writer.add(
             "audit",
             (
@@ -342,28 +337,85 @@ class ReviewRows:
                 when,
                 actor,
                 "",
-                f"review.{status}",
-                self.review_ct,
-                review_id,
+                action,
+                object_ct,
+                object_id,
                 title[:200],
                 from_status,
-                status,
+                to_status,
                 reason,
-                "",
+                note,
             ),
         )
 
-    def _report(self, review_id, published_at, *, status, reason=None) -> None:
+    def _history(
+        self, review_id, title, status, breach, author_id, submitted, decided, published_at
+    ):
+        """The audit entries of a review's life, as the services write them: submitted, then
+        published or refused, and what happened after (a report upheld, a withdrawal)."""
+        rng = self.rng
+        staff = self.accounts.staff.pk
+        audit = functools.partial(
+            self._audit, object_ct=self.review_ct, object_id=review_id, title=title
+        )
+        audit(submitted, author_id, "review.submitted", "", ReviewStatus.PENDING)
+        if status == ReviewStatus.PENDING:
+            return
+        if status == ReviewStatus.WITHDRAWN:
+            from_status = rng.choice((ReviewStatus.PENDING, ReviewStatus.PUBLISHED))
+            if from_status == ReviewStatus.PUBLISHED:
+                audit(
+                    decided,
+                    staff,
+                    "review.published",
+                    ReviewStatus.PENDING,
+                    ReviewStatus.PUBLISHED,
+                    reason=APPROVAL_REASON,
+                )
+            when = max(decided, min(self.anchor, submitted + timedelta(days=rng.randint(1, 30))))
+            audit(when, author_id, "review.withdrawn", from_status, status)
+            return
+        if status in (ReviewStatus.PUBLISHED, ReviewStatus.HIDDEN):
+            audit(
+                published_at,
+                staff,
+                "review.published",
+                ReviewStatus.PENDING,
+                ReviewStatus.PUBLISHED,
+                reason=APPROVAL_REASON,
+            )
+        if status == ReviewStatus.PUBLISHED:
+            return
+        if status == ReviewStatus.HIDDEN:
+            when = min(self.anchor, published_at + timedelta(days=rng.randint(2, 40)))
+            report_id = self._report(review_id, published_at, status=when, reason=breach)
+            audit(when, staff, "review.hidden", ReviewStatus.PUBLISHED, status, reason=breach)
+            self._audit(
+                when,
+                staff,
+                "report.upheld",
+                "open",
+                "upheld",
+                object_ct=self.report_ct,
+                object_id=report_id,
+                title=f"Report on review {review_id}",
+                reason=breach,
+            )
+            return
+        audit(decided, staff, f"review.{status}", ReviewStatus.PENDING, status, reason=breach)
+
+    def _report(self, review_id, published_at, *, status, reason=None) -> int:
         """A report on a published review: open, or upheld at ``status`` (a datetime)."""
         rng = self.rng
         reporter = self.patient_ids[rng.randrange(len(self.patient_ids))]
         reported_at = min(self.anchor, published_at + timedelta(days=rng.uniform(0.5, 20)))
         if status is not None:
             reported_at = min(reported_at, status)
+        report_id = self._new_id(ReviewReport)
         self.writer.add(
             "reports",
             (
-                self._new_id(ReviewReport),
+                report_id,
                 review_id,
                 reporter,
                 reason or rng.choice(("fake", "offensive", "conflict_of_interest")),
@@ -373,6 +425,7 @@ class ReviewRows:
                 status,
             ),
         )
+        return report_id
 
     def _response(self, review_id, owner_id, rating, published_at) -> None:
         rng = self.rng

@@ -76,6 +76,7 @@ class AttestationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Attestation
+        skip_postgeneration_save = True
 
     practitioner = factory.SubFactory(PractitionerFactory)
     kind = AttestationKind.LICENSE
