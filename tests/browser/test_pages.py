@@ -175,7 +175,7 @@ def test_a_patient_searches_filters_and_opens_a_profile(live_server, page, artif
     page.get_by_role("button", name="Show practitioners").click()
     assert sorted(result_names(page)) == ["Ann Lee", "Bob Ray"]
 
-    page.get_by_label("No severe complication reported in the last 24 months").check()
+    page.get_by_label("No severe complication in 5+ reviews").check()
     page.get_by_label("Sort by").select_option("rating")
     page.get_by_role("button", name="Show practitioners").click()
     assert result_names(page) == ["Ann Lee"]

@@ -90,6 +90,7 @@ TABLE: dict[str, Row] = {
     "": page("/", GET=EVERYONE, POST=NOBODY),
     "healthz": page("/healthz", GET=EVERYONE, POST=NOBODY),
     "moderation-policy/": page("/moderation-policy/", GET=EVERYONE, POST=NOBODY),
+    "transparency/": page("/transparency/", GET=EVERYONE, POST=NOBODY),
     # Sign-in pages: a POST without data shows the form again with its errors.
     "accounts/login/": page("/accounts/login/", GET=EVERYONE, POST=EVERYONE),
     "accounts/logout/": page(

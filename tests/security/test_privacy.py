@@ -139,6 +139,7 @@ def test_a_patient_downloads_everything_held_about_them(client, patient, history
     assert revision["snapshot"]["body"] == SECRET_BODY
     assert review["practitioner_response"]["body"].startswith("We are sorry")
     assert [d["action"] for d in review["moderation_decisions"]] == [
+        "review.submitted",
         "review.published",
         "review.resubmitted",
         "review.published",
@@ -229,12 +230,13 @@ def test_the_moderation_record_keeps_the_decisions_but_no_personal_text(client, 
 
     entries = list(AuditEntry.objects.for_object(review))
     assert [e.action for e in entries] == [
+        "review.submitted",
         "review.published",
         "review.resubmitted",
         "review.published",
         "review.withdrawn",
     ]
-    assert entries[0].reason == "meets_policy"
+    assert entries[1].reason == "meets_policy"
     everything = " ".join(
         f"{e.object_repr} {e.note} {json.dumps(e.data)}" for e in AuditEntry.objects.all()
     )
