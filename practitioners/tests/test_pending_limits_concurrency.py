@@ -63,7 +63,7 @@ def test_eight_concurrent_claims_by_one_account_leave_exactly_three_pending():
 def test_five_concurrent_submissions_of_one_kind_leave_exactly_two_pending():
     owner = UserFactory()
     practitioner = PractitionerFactory(owner=owner)
-    answers = {item: (True, "") for item in SterilizationItem.values}
+    answers = dict.fromkeys(SterilizationItem.values, (True, ""))
 
     def submit():
         return services.attestation_submit(
