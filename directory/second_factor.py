@@ -372,6 +372,12 @@ def second_factor_reset(*, user: User, actor: User | None = None, actor_label: s
     return removed
 
 
+def second_factor_erase(user: User) -> None:
+    """Delete the account's authenticator secret and recovery codes (account deletion)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
 # --- The current code (demo accounts and tests) ---------------------------------------
 
 

@@ -12,7 +12,6 @@ import django_otp
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -46,7 +45,6 @@ app_name = "two_factor"
 # The recovery codes just made, kept in the session only until the member says they have
 # saved them: the page, the download and the print-out read them from there.
 FRESH_CODES_KEY = "two_factor_fresh_codes"
-NOT_STAFF = "Two-step sign-in is for staff accounts; yours does not need it."
 
 
 class CodeForm(forms.Form):
@@ -102,12 +100,17 @@ def staff_second_factor_required(view: Callable[..., HttpResponse]) -> Callable[
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not requires_second_factor(request.user):
-            raise PermissionDenied(NOT_STAFF)
+            return not_needed(request)
         if not second_factor_passed(request.user):
             return second_factor_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def not_needed(request: HttpRequest) -> HttpResponse:
+    """403: the second-factor pages are for staff; say so instead of a bare refusal."""
+    return render(request, "two_factor/not_needed.html", status=403)
 
 
 def _refused(form: forms.Form, error: DomainError) -> tuple[int, dict[str, str]]:
@@ -191,7 +194,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not requires_second_factor(user):
-        raise PermissionDenied(NOT_STAFF)
+        return not_needed(request)
     current = authenticator_of(user)
     if current is not None and not second_factor_passed(user):
         return redirect(second_factor_url(user, next_url))
