@@ -260,7 +260,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # Staff sign in with a second factor (directory/second_factor.py, SECURITY.md): the name
 # authenticator apps show next to the codes, and no secrets on the admin's device pages.
-OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Skin Practitioner Directory")
+OTP_TOTP_ISSUER = "Skin Practitioner Directory"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- I18N, static, uploads -----------------------------------------------------------
