@@ -61,6 +61,20 @@ def verifier(db):
 
 
 @pytest.fixture
+def admin_user(db):
+    """pytest-django's superuser, with an authenticator app like every staff account."""
+    return UserFactory(display_name="Ada Admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's ``admin_client``: the superuser, signed in the whole way."""
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def partner_client(db):
     """A DRF API client sending a partner key with the ``read`` and ``invite`` scopes.
 

@@ -555,17 +555,8 @@ def test_after_a_wrong_code_the_next_try_waits_a_moment(client, moderator):
 # --- Resets and deletion ----------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(db):
-    admin = UserFactory(display_name="Ada Admin", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(admin)
-    client.admin = admin
-    return client
-
-
 def test_an_administrator_resets_a_lost_phone_and_the_member_sets_up_a_new_app(
-    admin_client, staff_with_codes
+    admin_client, admin_user, staff_with_codes
 ):
     member = Client()
     member.force_login(staff_with_codes)
@@ -581,7 +572,7 @@ def test_an_administrator_resets_a_lost_phone_and_the_member_sets_up_a_new_app(
     assert not TOTPDevice.objects.filter(user=staff_with_codes).exists()
     assert not StaticDevice.objects.filter(user=staff_with_codes).exists()
     entry = AuditEntry.objects.get(action="account.second_factor_reset")
-    assert entry.actor == admin_client.admin
+    assert entry.actor == admin_user
     assert entry.object_id == staff_with_codes.pk
     assert entry.data == {"devices_removed": 2}
     # The member's session lost its second factor with the device: set up a new app.
