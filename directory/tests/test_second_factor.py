@@ -389,6 +389,7 @@ def test_a_wrong_code_at_set_up_is_explained_and_turns_nothing_on(client, new_st
     pending.refresh_from_db()
     assert not pending.confirmed
     assert not StaticDevice.objects.filter(user=new_staff).exists()
+    assert audit_actions(new_staff) == []
     assert client.get("/moderation/")["Location"].startswith(SETUP)
 
 
