@@ -5,8 +5,18 @@ from django.tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 
 from directory.reference_data import ensure_reference_data
+from directory.second_factor import authenticator_of
+from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
 from practitioners.tests.factories import PractitionerFactory
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, but ``client.force_login(moderator)`` is a whole staff
+    sign-in: the role fixtures' staff have an authenticator app and the session passed the
+    second factor with it (``directory.tests.clients``)."""
+    return Client()
 
 
 @pytest.fixture
@@ -36,12 +46,32 @@ def other_practitioner_owner(db):
 
 @pytest.fixture
 def moderator(db):
-    return UserFactory(display_name="Mo", roles=["Moderators"])
+    """A moderator who has set up an authenticator app (``moderator.authenticator``)."""
+    user = UserFactory(display_name="Mo", roles=["Moderators"])
+    user.authenticator = authenticator_of(user)
+    return user
 
 
 @pytest.fixture
 def verifier(db):
-    return UserFactory(display_name="Vera", roles=["Verifiers"])
+    """A verifier who has set up an authenticator app (``verifier.authenticator``)."""
+    user = UserFactory(display_name="Vera", roles=["Verifiers"])
+    user.authenticator = authenticator_of(user)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    """pytest-django's superuser, with an authenticator app like every staff account."""
+    return UserFactory(display_name="Ada Admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's ``admin_client``: the superuser, signed in the whole way."""
+    client = Client()
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture

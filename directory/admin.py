@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from directory.models import AuditEntry, User
+from directory.second_factor import second_factor_reset
 
 
 @admin.register(User)
@@ -25,6 +26,23 @@ class UserAdmin(BaseUserAdmin):
             {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]},
         ),
     ]
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description="Reset two-step sign-in (lost phone): set up a new app at next sign-in",
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        """The lost-device procedure (SECURITY.md): confirm who is asking first, out of band."""
+        for user in queryset:
+            second_factor_reset(user=user, actor=request.user)
+        count = len(queryset)
+        self.message_user(
+            request,
+            f"Two-step sign-in reset for {count} account{'s' if count != 1 else ''}: each sets "
+            "up a new authenticator app at its next sign-in. Recorded in the audit record.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AuditEntry)

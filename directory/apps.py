@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class DirectoryConfig(AppConfig):
@@ -12,3 +13,10 @@ class DirectoryConfig(AppConfig):
 
         connect_signals()
         register_daily_job(PURGE_JOB)
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, served by ``StaffAdminSite`` (second factor required)."""
+
+    default = False  # "directory" is DirectoryConfig; settings name this one in full
+    default_site = "directory.admin_site.StaffAdminSite"

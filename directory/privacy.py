@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from directory.errors import DomainError, NotPermitted
 from directory.models import AuditEntry, User
+from directory.second_factor import second_factor_erase
 from directory.security import (
     account_key,
     count_failure,
@@ -277,6 +278,7 @@ def account_erase(*, user_id: int, actor_label: str, notify: bool = True) -> Non
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    second_factor_erase(user)
     record(user, action="account.deleted", actor_label=actor_label)
     # Outside the database too: after restoring a backup, this is the list to erase again.
     logger.info("Account %s erased (%s)", user.pk, actor_label)

@@ -54,6 +54,12 @@ def address_key(ip: str) -> str:
     return f"login-fail:address:{_digest(ip)}"
 
 
+def code_account_key(user_id: int) -> str:
+    """Wrong second-factor codes for one account (``directory.second_factor``); wrong codes
+    from an address count in ``address_key`` with wrong passwords."""
+    return f"code-fail:account:{_digest(str(user_id))}"
+
+
 def client_address(request: HttpRequest) -> str:
     """The client address (``ClientAddressMiddleware`` resolves it behind trusted proxies)."""
     return request.META.get("REMOTE_ADDR") or "unknown"

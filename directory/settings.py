@@ -69,7 +69,8 @@ INSTALLED_APPS = [
     "practitioners",
     "reviews",
     "partners",
-    "django.contrib.admin",
+    # Django's admin on a site that requires the second factor (directory/admin_site.py).
+    "directory.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +83,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -92,7 +96,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "directory.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "directory.middleware.DatabaseUnavailableMiddleware",
@@ -252,6 +258,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Staff sign in with a second factor (directory/second_factor.py, SECURITY.md): the name
+# authenticator apps show next to the codes, and no secrets on the admin's device pages.
+OTP_TOTP_ISSUER = "Skin Practitioner Directory"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- I18N, static, uploads -----------------------------------------------------------
 LANGUAGE_CODE = "en-us"

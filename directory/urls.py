@@ -5,11 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from directory import views
-from directory.security import (
-    ThrottledAdminAuthenticationForm,
-    ThrottledLoginView,
-    ThrottledPasswordResetView,
-)
+from directory.security import ThrottledLoginView, ThrottledPasswordResetView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +18,7 @@ urlpatterns = [
         ThrottledPasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("accounts/two-factor/", include("directory.second_factor_views")),
     path("accounts/", include("directory.registration_urls")),
     path("account/", include("directory.account_views")),
     path("practitioners/", include("practitioners.urls")),
@@ -35,8 +32,6 @@ urlpatterns = [
 ]
 
 handler500 = "directory.middleware.server_error"
-# The admin's sign-in counts wrong passwords with the site's own sign-in.
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 if settings.BENCH_FLOOR:
     from directory.bench_views import floor

@@ -18,6 +18,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.errors import DomainError
+from directory.second_factor import second_factor_passed, second_factor_redirect
 from practitioners import services
 from practitioners import verification_selectors as selectors
 from practitioners.badges import compute_badge
@@ -301,9 +302,13 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     except Evidence.DoesNotExist:
         raise Http404("No such file.") from None
     practitioner = evidence.attestation.practitioner
-    if not (services.can_verify(request.user) or practitioner.owner_id == request.user.pk):
-        # Not 403: whether a file exists is itself nobody else's business.
-        raise Http404("No such file.")
+    if practitioner.owner_id != request.user.pk:
+        if not services.can_verify(request.user):
+            # Not 403: whether a file exists is itself nobody else's business.
+            raise Http404("No such file.")
+        if not second_factor_passed(request.user):
+            # A verifier sees other practitioners' evidence only after the second factor.
+            return second_factor_redirect(request)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from directory.errors import DomainError
+from directory.second_factor import second_factor_passed, second_factor_redirect
 from directory.workflow import allowed_moves
 from practitioners import services
 from practitioners import verification_selectors as selectors
@@ -34,7 +35,8 @@ QUEUE_STATUSES = {
 
 
 def verifier_required(view: Callable) -> Callable:
-    """Anonymous visitors are sent to sign in; signed-in users without the role get 403."""
+    """Anonymous visitors are sent to sign in; signed-in users without the role get 403;
+    verifiers whose session has not passed the second factor are sent to pass it."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
@@ -42,6 +44,8 @@ def verifier_required(view: Callable) -> Callable:
             return redirect_to_login(request.get_full_path())
         if not services.can_verify(request.user):
             raise PermissionDenied("Only staff verifiers can see the verification queue.")
+        if not second_factor_passed(request.user):
+            return second_factor_redirect(request)
         return never_cache(view)(request, *args, **kwargs)
 
     return wrapped

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.errors import DomainError
+from directory.second_factor import second_factor_passed, second_factor_redirect
 from reviews import moderation_selectors as selectors
 from reviews.alerts import alert_resolve
 from reviews.models import (
@@ -63,7 +64,8 @@ OUTCOMES = {
 
 
 def moderator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous visitors are sent to sign in; signed-in users without the permission get 403."""
+    """Anonymous visitors are sent to sign in; signed-in users without the permission get 403;
+    moderators whose session has not passed the second factor are sent to pass it."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -71,6 +73,8 @@ def moderator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             return redirect_to_login(request.get_full_path())
         if not can_moderate(request.user):
             raise PermissionDenied("Only moderators can open the moderation queue.")
+        if not second_factor_passed(request.user):
+            return second_factor_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from directory.models import User
 
@@ -27,3 +28,10 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(*[Group.objects.get(name=name) for name in extracted])
         if create:
             self.save()
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Staff have set up an authenticator app unless a test says otherwise:
+        UserFactory(roles=[...], second_factor=False) for one who has not yet."""
+        if create and extracted is not False and (self.is_staff or self.is_superuser):
+            TOTPDevice.objects.create(user=self, name="Authenticator app", confirmed=True)

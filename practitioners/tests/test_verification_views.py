@@ -200,8 +200,7 @@ def test_from_sign_in_to_verified_through_the_site_alone(
     client, patient, verifier, django_capture_on_commit_callbacks
 ):
     """A practitioner claims a profile, submits both attestations, and staff verify them."""
-    from django.test import Client
-
+    from directory.tests.clients import Client
     from practitioners.tests.test_dashboard_views import licence_post, sterilization_post
 
     practitioner = PractitionerFactory(first_name="Rosa", last_name="Vale")

@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
 
 from directory.models import AuditEntry
+from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
 from practitioners.tests.factories import PractitionerFactory, ProcedureFactory
 from reviews.models import Review, ReviewReport
@@ -39,7 +39,8 @@ def migrated_rows(live_server):
 
 @pytest.fixture
 def signed_in_moderator(browser, live_server, migrated_rows):
-    """A browser context signed in as a moderator (the session cookie of a real login)."""
+    """A browser context signed in as a moderator who passed the second factor (the session
+    cookie of a real login)."""
     moderator = UserFactory(display_name="Mo", roles=["Moderators"])
     client = Client()
     client.force_login(moderator)

@@ -199,6 +199,9 @@ def test_a_patient_searches_filters_and_opens_a_profile(live_server, page, artif
 
     page.get_by_label("Complication", exact=True).select_option("hyperpigmentation")
     page.get_by_role("button", name="Filter reviews").click()
+    # all_inner_texts() does not wait: read the filtered page, not the one being replaced.
+    page.wait_for_url("**complication=hyperpigmentation**")
+    page.wait_for_load_state()
     assert page.locator(".review-title").all_inner_texts() == ["Some darkening afterwards"]
 
     assert page.console_errors == []  # no script or style refused by the CSP

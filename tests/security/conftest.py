@@ -4,8 +4,9 @@ import datetime
 from dataclasses import dataclass, field
 
 import pytest
-from django.test import Client
 
+from directory.tests.clients import Client
+from directory.tests.factories import UserFactory
 from practitioners.tests.factories import (
     AttestationFactory,
     EvidenceFactory,
@@ -71,6 +72,13 @@ def world(
             "other_practitioner": other_practitioner_owner,
             "moderator": moderator,
             "verifier": verifier,
+            # The same staff, signed in with their password only (no code typed yet).
+            "moderator_without_code": moderator,
+            "verifier_without_code": verifier,
+            # A moderator and verifier whose account has no authenticator app yet.
+            "staff_without_app": UserFactory(
+                display_name="Newt", roles=["Moderators", "Verifiers"], second_factor=False
+            ),
         },
         practitioner=practitioner,
         other_practitioner=other_practitioner_owner.practitioner_profile,
@@ -119,6 +127,18 @@ def partner_keys() -> tuple[dict[str, str], int]:
     return keys, webhook
 
 
+# The roles whose session passed the second factor (staff among them typed a code).
+PASSED_SECOND_FACTOR = {
+    "patient",
+    "other_patient",
+    "practitioner",
+    "other_practitioner",
+    "moderator",
+    "verifier",
+    "admin",
+}
+
+
 def client_for(world: World, role: str, api_row: bool) -> Client:
     client = Client(raise_request_exception=False)
     if api_row:
@@ -129,5 +149,5 @@ def client_for(world: World, role: str, api_row: bool) -> Client:
         return client
     user = world.users[role]
     if user is not None:
-        client.force_login(user)
+        client.force_login(user, second_factor=role in PASSED_SECOND_FACTOR)
     return client

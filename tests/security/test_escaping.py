@@ -2,8 +2,8 @@
 
 import pytest
 from django.core import mail
-from django.test import Client
 
+from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
 from reviews.services import review_publish
 from reviews.tests.factories import (

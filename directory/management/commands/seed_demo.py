@@ -99,6 +99,11 @@ class Command(BaseCommand):
             (accounts.PRACTITIONER_EMAIL, accounts.PRACTITIONER_PASSWORD),
         ):
             self.stdout.write(f"  {email} / {password}")
+        self.stdout.write(
+            f"  {accounts.STAFF_EMAIL} signs in with a second step too: `manage.py demo_totp` "
+            f"prints its code, or add the secret {accounts.STAFF_TOTP_SECRET} to an "
+            "authenticator app."
+        )
         if result.demo_practitioner_slug:
             self.stdout.write(
                 f"The demo practitioner's profile: /practitioners/{result.demo_practitioner_slug}/"
