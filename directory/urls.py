@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("reviews.moderation_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("directory.api_urls")),
+    path("docs/", include("directory.docs_views")),
 ]
 
 handler500 = "directory.middleware.server_error"
