@@ -18,7 +18,6 @@ PROCEDURES = [
 ]
 
 
-
 def _view(app_label: str, *models: str) -> list[tuple[str, str]]:
     return [(app_label, f"view_{model}") for model in models]
 

@@ -14,6 +14,7 @@ child stops by itself (the port is taken, say), the other is stopped too and the
 exits with the first one's status.
 """
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -21,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -52,7 +54,7 @@ def split_addrport(addrport: str) -> tuple[str, str]:
 
 def site_url_for(host: str, port: str) -> str:
     """The address to put in e-mailed links when the site is served on ``host:port``."""
-    if host in {"0.0.0.0", "::"}:  # every interface: this machine answers on loopback
+    if host in {"0.0.0.0", "::"}:  # noqa: S104 — every interface: loopback answers too
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
@@ -85,7 +87,6 @@ class Supervisor:
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._request_stop) for sig in STOP_SIGNALS}
-        stop_when_parent_dies()
         try:
             for name, command in self.commands.items():
                 self.children[name] = subprocess.Popen(  # noqa: S603 — our own manage.py
@@ -114,26 +115,45 @@ class Supervisor:
     def _stop_all(self) -> None:
         # Ctrl-C interrupts; any other reason to stop is passed on as a termination.
         sig = signal.SIGINT if self.stop_requested == signal.SIGINT else signal.SIGTERM
-        running = [child for child in self.children.values() if child.poll() is None]
-        for child in running:
-            self._signal_group(child, sig)
+        groups = [child.pid for child in self.children.values()]
+        for group in groups:
+            signal_group(group, sig)
+        # Wait for every process of each group: an autoreloader's parent may exit at once
+        # while the server or the task it ran is still finishing in the grandchild.
         deadline = time.monotonic() + GRACE_SECONDS
-        for child in running:
-            try:
-                child.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
+        while any(map(group_is_running, groups)) and time.monotonic() < deadline:
+            for child in self.children.values():
+                child.poll()  # reap a leader that has exited
+            time.sleep(0.1)
+        for group in groups:
+            if group_is_running(group):
+                signal_group(group, signal.SIGKILL)
         for child in self.children.values():
-            # The group too: runserver's autoreloader leaves the server in a grandchild.
-            self._signal_group(child, signal.SIGKILL)
             child.wait()
 
-    @staticmethod
-    def _signal_group(child: subprocess.Popen, sig: int) -> None:
+
+def signal_group(group: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, sig)
+
+
+def group_is_running(group: int) -> bool:
+    """Whether any process of process group ``group`` is still running (zombies aside)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
         try:
-            os.killpg(child.pid, sig)
+            os.killpg(group, 0)
         except ProcessLookupError:
-            pass
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(pgrp) == group and state != "Z":
+            return True
+    return False
 
 
 class Command(BaseCommand):
@@ -175,6 +195,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Task worker: manage.py {' '.join(worker)}")
         self.stdout.write(f"E-mailed links point at {env['SITE_URL']}")
         self.stdout.flush()
+        stop_when_parent_dies()
         status = Supervisor(commands, env).run()
         if status:
             raise SystemExit(status)
