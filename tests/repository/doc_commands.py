@@ -65,7 +65,8 @@ COVERED_ELSEWHERE: dict[str, tuple[str, str]] = {
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test "
     "REDIS_URL=redis://127.0.0.1:6379/0 make test": (
         ".ci/run",
-        "CI runs exactly this against its PostgreSQL and Redis",
+        "CI runs it against its PostgreSQL and Redis (less the quick-start test, which "
+        "serves SQLite and ran on the first pass)",
     ),
     "bash .ci/run": (".ci/run", "it is CI itself"),
     "make clean": (_QUICKSTART, "run last in the clone, since it deletes .venv"),
