@@ -1,4 +1,4 @@
-"""Root URLs. Public paths are part of the product contract (SPEC.md)."""
+"""Root URLs. Public paths are part of the product contract (docs/product.md)."""
 
 from django.conf import settings
 from django.contrib import admin
