@@ -90,6 +90,9 @@ TABLE: dict[str, Row] = {
     "": page("/", GET=EVERYONE, POST=NOBODY),
     "healthz": page("/healthz", GET=EVERYONE, POST=NOBODY),
     "moderation-policy/": page("/moderation-policy/", GET=EVERYONE, POST=NOBODY),
+    # The published documentation (directory/docs.py): public pages, read-only.
+    "docs/": page("/docs/", GET=EVERYONE, POST=NOBODY),
+    "docs/<slug:slug>/": page("/docs/api/", GET=EVERYONE, POST=NOBODY),
     # Sign-in pages: a POST without data shows the form again with its errors.
     "accounts/login/": page("/accounts/login/", GET=EVERYONE, POST=EVERYONE),
     "accounts/logout/": page(
