@@ -7,6 +7,7 @@ by tests/quickstart/.
 
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import threading
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError
 
 from directory.management.commands.devserver import (
@@ -170,3 +172,29 @@ def test_a_process_that_ignores_the_signal_is_killed_after_the_grace_period(chil
     sender.join()
     assert time.monotonic() - started < 15
     assert supervisor.children["worker"].returncode == -signal.SIGKILL
+
+
+def test_the_command_stops_when_whatever_started_it_is_killed(tmp_path):
+    """``make`` killed on its own (SIGKILL, say) must not leave the command running."""
+    marker = tmp_path / "command.pid"
+    command = (
+        "import os, time; from pathlib import Path; "
+        "from directory.management.commands.devserver import stop_when_parent_dies; "
+        f"stop_when_parent_dies(); Path({str(marker)!r}).write_text(str(os.getpid())); "
+        "time.sleep(60)"
+    )
+    parent = subprocess.Popen(
+        ["bash", "-c", f'"{sys.executable}" -c "$0" & wait', command],
+        cwd=settings.BASE_DIR,
+        start_new_session=True,
+    )
+    wait_for(marker)
+    pid = int(marker.read_text())
+
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+
+    deadline = time.monotonic() + 10
+    while is_running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not is_running(pid)

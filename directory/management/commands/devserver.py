@@ -66,10 +66,11 @@ def stop_when_parent_dies() -> None:
     no-op. Without it, killing ``make`` alone would leave this command and its children."""
     if not sys.platform.startswith("linux"):
         return
+    parent = os.getppid()
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     pr_set_pdeathsig = 1
     libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    if os.getppid() == 1:  # the parent died before the request was made
+    if os.getppid() != parent:  # the parent died before the request was made
         os.kill(os.getpid(), signal.SIGTERM)
 
 
