@@ -20,6 +20,7 @@ from django.core.management import CommandError
 
 from directory.management.commands.devserver import (
     Supervisor,
+    child_environment,
     site_url_for,
     split_addrport,
     worker_command,
@@ -59,6 +60,15 @@ def test_links_point_at_the_address_served():
     # Listening on every interface: the link must still open on this machine.
     assert site_url_for(*split_addrport("0.0.0.0:8093")) == "http://127.0.0.1:8093"
     assert site_url_for(*split_addrport("[::1]:8094")) == "http://[::1]:8094"
+
+
+def test_both_processes_get_the_served_address_unless_site_url_is_set():
+    served = child_environment({"PATH": "/bin"}, "127.0.0.1", "8091")
+    assert served["SITE_URL"] == "http://127.0.0.1:8091"
+    assert served["PATH"] == "/bin"
+
+    chosen = child_environment({"SITE_URL": "https://demo.example.org"}, "127.0.0.1", "8091")
+    assert chosen["SITE_URL"] == "https://demo.example.org"
 
 
 @pytest.mark.parametrize("addrport", ["127.0.0.1:http", "127.0.0.1:", "127.0.0.1:70000"])

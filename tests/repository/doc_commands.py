@@ -157,8 +157,8 @@ class Command:
         return bool(PRODUCTION_COMMAND.match(self.text))
 
 
-def documents() -> list[Path]:
-    return [ROOT / "README.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").glob("*.md"))]
+def documents(root: Path = ROOT) -> list[Path]:
+    return [root / "README.md", root / "SECURITY.md", *sorted((root / "docs").glob("*.md"))]
 
 
 def without_comment(line: str) -> str:
@@ -202,9 +202,9 @@ def _block_commands(content: str, first_line: int) -> list[tuple[str, int]]:
     return commands
 
 
-def extract(path: Path) -> list[Command]:
+def extract(path: Path, root: Path = ROOT) -> list[Command]:
     """The commands ``path`` shows, in order."""
-    relative = str(path.relative_to(ROOT))
+    relative = str(path.relative_to(root))
     found: list[Command] = []
     for token in MarkdownIt("commonmark").enable("table").parse(path.read_text()):
         line = token.map[0] + 1 if token.map else 0
@@ -219,14 +219,15 @@ def extract(path: Path) -> list[Command]:
     return found
 
 
-def all_commands() -> list[Command]:
-    return [command for path in documents() for command in extract(path)]
+def all_commands(root: Path = ROOT) -> list[Command]:
+    """Every command the documents of the checkout at ``root`` show."""
+    return [command for path in documents(root) for command in extract(path, root)]
 
 
-def to_run() -> list[Command]:
+def to_run(root: Path = ROOT) -> list[Command]:
     """The commands the quick-start test runs: each distinct one once, in document order."""
     seen, commands = set(), []
-    for command in all_commands():
+    for command in all_commands(root):
         if command.text not in COVERED_ELSEWHERE and command.text not in seen:
             seen.add(command.text)
             commands.append(command)

@@ -61,6 +61,16 @@ def site_url_for(host: str, port: str) -> str:
     return f"http://{host}:{port}"
 
 
+def child_environment(environ: dict[str, str], host: str, port: str) -> dict[str, str]:
+    """What the web server and the worker run with: ``environ``, plus the served address
+    as ``SITE_URL`` unless one is set (both need it: pages render the e-mails they send,
+    and the daily jobs the worker runs write links too)."""
+    env = dict(environ)
+    env.setdefault("SITE_URL", site_url_for(host, port))
+    env.setdefault("PYTHONUNBUFFERED", "1")  # e-mails show up at once, even in a pipe
+    return env
+
+
 def stop_when_parent_dies() -> None:
     """Ask Linux for a SIGTERM when our parent exits (prctl PR_SET_PDEATHSIG); elsewhere a
     no-op. Without it, killing ``make`` alone would leave this command and its children."""
@@ -180,11 +190,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, noreload: bool, **options) -> None:
         host, port = split_addrport(addrport)
-        env = dict(os.environ)
-        # Both children need it: pages render the e-mails they send, and the daily jobs
-        # the worker runs write links too.
-        env.setdefault("SITE_URL", site_url_for(host, port))
-        env.setdefault("PYTHONUNBUFFERED", "1")  # e-mails show up at once, even in a pipe
+        env = child_environment(dict(os.environ), host, port)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         commands = {"web server": [*manage, "runserver", addrport]}
         if noreload:
