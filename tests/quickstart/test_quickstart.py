@@ -140,7 +140,8 @@ def test_a_new_patient_signs_up_confirms_with_the_printed_link_and_submits_a_rev
 
 def production_environment(served: Served) -> dict[str, str]:
     """The README's production set-up in the clone: its ``.venv`` activated and the
-    production variables set, with a SQLite file standing in for PostgreSQL."""
+    production variables set, with a SQLite file standing in for PostgreSQL and no Redis.
+    (The SMTP server is the README's example: nothing here sends an e-mail.)"""
     venv = served.clone / ".venv"
     return {
         **served.env,
@@ -152,6 +153,7 @@ def production_environment(served: Served) -> dict[str, str]:
         "SITE_URL": "https://127.0.0.1",
         "DATABASE_URL": f"sqlite:///{served.clone / 'var' / 'production.sqlite3'}",
         "EVIDENCE_ROOT": str(served.clone / "var" / "production-evidence"),
+        "EMAIL_HOST": "smtp.example.org",
         "PORT": str(free_port()),
         "WEB_CONCURRENCY": "2",
     }
