@@ -79,6 +79,12 @@ def test_a_malformed_address_is_refused_with_an_example(addrport):
 
 def test_the_worker_matches_the_task_backend():
     assert worker_command("database") == ["db_worker", "--queue-name", "*"]
+    assert worker_command("database", reload=False) == [
+        "db_worker",
+        "--queue-name",
+        "*",
+        "--no-reload",
+    ]
     assert worker_command("rq") == ["rqworker", "default", "email", "webhooks", "scheduled"]
     assert worker_command("immediate") is None
 

@@ -34,10 +34,13 @@ GRACE_SECONDS = 10
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def worker_command(backend: str) -> list[str] | None:
-    """The manage.py arguments that run a worker for ``TASKS_BACKEND``; None if it needs none."""
+def worker_command(backend: str, *, reload: bool = True) -> list[str] | None:
+    """The manage.py arguments that run a worker for ``TASKS_BACKEND``; None if it needs none.
+
+    The database worker restarts on code changes under DEBUG, as runserver does, unless
+    ``reload`` is off."""
     if backend == "database":
-        return ["db_worker", "--queue-name", "*"]
+        return ["db_worker", "--queue-name", "*", *([] if reload else ["--no-reload"])]
     if backend == "rq":
         return ["rqworker", *settings.TASKS["default"]["QUEUES"]]
     return None  # "immediate": tasks run inside the web process
@@ -185,7 +188,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--noreload",
             action="store_true",
-            help="Do not restart the server when a source file changes.",
+            help="Do not restart the server and the worker when a source file changes.",
         )
 
     def handle(self, *args, addrport: str, noreload: bool, **options) -> None:
@@ -195,7 +198,7 @@ class Command(BaseCommand):
         commands = {"web server": [*manage, "runserver", addrport]}
         if noreload:
             commands["web server"].append("--noreload")
-        worker = worker_command(settings.TASKS_BACKEND)
+        worker = worker_command(settings.TASKS_BACKEND, reload=not noreload)
         if worker is not None:
             call_command("schedule_jobs", stdout=self.stdout, stderr=self.stderr)
             commands["task worker"] = [*manage, *worker]
