@@ -1,4 +1,5 @@
-# Two commands set everything up: `make run` serves the demo, `make test` runs the suite.
+# Two commands set everything up: `make run` serves the demo with a task worker beside it,
+# `make test` runs the suite.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -29,16 +30,18 @@ migrate: venv
 seed: migrate
 	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty
 
+# The site and the task worker (e-mails, the daily jobs) together; Ctrl-C stops both.
 run: seed
-	@echo "Serving http://$(HOST):$(PORT)/ (demo accounts: see README). Ctrl-C stops."
-	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving http://$(HOST):$(PORT)/ with a task worker (demo accounts: see README). Ctrl-C stops both."
+	$(RUN_ENV) exec $(PY) manage.py devserver $(HOST):$(PORT)
 
 worker: migrate
 	$(RUN_ENV) $(PY) manage.py schedule_jobs
 	$(RUN_ENV) $(PY) manage.py db_worker --queue-name '*'
 
+# PYTEST_ARGS passes options to pytest, e.g. make test PYTEST_ARGS="-m 'not quickstart'".
 test: venv
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

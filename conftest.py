@@ -93,7 +93,7 @@ def partner_client(db):
 
 @pytest.fixture(autouse=True)
 def _reference_rows_in_transactional_tests(request):
-    """Tests with real transactions run on a flushed database: put the SPEC rows back."""
+    """Tests with real transactions run on a flushed database: put the reference rows back."""
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or bool(
         marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))

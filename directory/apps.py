@@ -7,6 +7,7 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory (accounts and audit record)"
 
     def ready(self) -> None:
+        from directory import mail  # noqa: F401 — registers its deploy check
         from directory.caching import connect_signals
         from directory.scheduling import register_daily_job
         from directory.tasks import PURGE_JOB

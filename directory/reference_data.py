@@ -1,4 +1,4 @@
-"""Rows the site cannot work without: the SPEC.md procedures and the staff roles.
+"""Rows the site cannot work without: the procedures of docs/product.md and the staff roles.
 
 Migrations create them; ``ensure_reference_data`` re-creates them idempotently, for the
 tests that run with real transactions (the database is flushed after each of those,
@@ -17,9 +17,49 @@ PROCEDURES = [
     ("dermal_filler", "Dermal filler", "Injectable fillers for volume and lines."),
 ]
 
+
+def _view(app_label: str, *models: str) -> list[tuple[str, str]]:
+    return [(app_label, f"view_{model}") for model in models]
+
+
+# Each role's permissions: the one its queue checks, and what it may see or do in /admin/.
+# The admin shows decisions read-only (they are taken, and recorded, in the queues); the
+# edits allowed there go through services that record them too.
 STAFF_ROLES = {
-    "Moderators": [("reviews", "moderate_review")],
-    "Verifiers": [("practitioners", "verify_attestation")],
+    "Moderators": [
+        ("reviews", "moderate_review"),
+        *_view(
+            "reviews",
+            "review",
+            "complication",
+            "rulehit",
+            "reviewrevision",
+            "reviewreport",
+            "practitionerresponse",
+            "safetyalert",
+            "practitionersummary",
+        ),
+        *_view("directory", "auditentry"),
+    ],
+    "Verifiers": [
+        ("practitioners", "verify_attestation"),
+        *_view(
+            "practitioners",
+            "practitioner",
+            "clinic",
+            "procedure",
+            "attestation",
+            "sterilizationanswer",
+            "evidence",
+            "profileclaim",
+        ),
+        # Corrections of an attestation's details, each recorded (attestation_admin_change).
+        ("practitioners", "change_attestation"),
+        # Procedures are a table so that staff can add more.
+        ("practitioners", "add_procedure"),
+        ("practitioners", "change_procedure"),
+        *_view("directory", "auditentry"),
+    ],
 }
 
 
@@ -32,7 +72,7 @@ def ensure_procedures(apps=global_apps) -> None:
 
 
 def ensure_staff_roles(apps=global_apps) -> None:
-    for label in ("reviews", "practitioners"):
+    for label in ("directory", "reviews", "practitioners"):
         app_config = apps.get_app_config(label)
         if apps is global_apps:
             create_permissions(app_config, verbosity=0)

@@ -220,7 +220,8 @@ if TASKS_BACKEND == "rq":
     RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASKS["default"]["QUEUES"]}
 
 # --- E-mail ---------------------------------------------------------------------------
-# SMTP when EMAIL_HOST is set, otherwise e-mails are printed to the console.
+# SMTP when EMAIL_HOST is set, otherwise e-mails are printed, decoded, to the console of the
+# process that sends them (the task worker beside `make run`).
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
     MAILERS = {
@@ -237,7 +238,7 @@ if EMAIL_HOST:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "directory.mail.ConsoleEmailBackend"}}
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Skin Practitioner Directory <no-reply@localhost>"
@@ -347,7 +348,10 @@ SPECTACULAR_SETTINGS = {
         "YesNoUnknownEnum": "reviews.models.YesNoUnknown",
         "WebhookEventEnum": "partners.models.WebhookEvent",
     },
-    "DESCRIPTION": "Read the directory and send review invitations; see docs/api.md.",
+    "DESCRIPTION": (
+        "Read the directory and send review invitations. Start with the "
+        "[partner API guide](/docs/api/): keys, errors, rate limits, pagination and webhooks."
+    ),
 }
 
 # The benchmark's floor view at /bench/floor (directory/bench_views.py); off in production.

@@ -1,4 +1,4 @@
-"""Root URLs. Public paths are part of the product contract (SPEC.md)."""
+"""Root URLs. Public paths are part of the product contract (docs/product.md)."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("reviews.moderation_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("directory.api_urls")),
+    path("docs/", include("directory.docs_views")),
 ]
 
 handler500 = "directory.middleware.server_error"

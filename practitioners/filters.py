@@ -1,6 +1,6 @@
 """The one definition of the directory's search filters, shared by the HTML search and the API.
 
-``PractitionerFilterSet`` implements every query parameter SPEC.md names for
+``PractitionerFilterSet`` implements every query parameter docs/product.md names for
 ``/practitioners/`` and ``GET /api/v1/practitioners/``. Bad values never raise: they
 become form errors (``filterset.errors``) with a message a patient or a partner can act
 on, and an invalid filterset's ``qs`` is empty. Derived filters read indexed columns:
@@ -109,7 +109,7 @@ class PractitionerSearchForm(forms.Form):
 
 
 class PractitionerFilterSet(django_filters.FilterSet):
-    """Every search parameter of SPEC.md: filters combine; the result is ordered by ``sort``."""
+    """Every search parameter of the product contract: filters combine, ordered by ``sort``."""
 
     q = django_filters.CharFilter(
         method="filter_q",

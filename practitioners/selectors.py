@@ -34,7 +34,7 @@ def practitioner_list() -> QuerySet[Practitioner]:
 
 
 def practitioner_search(params: Mapping[str, Any]) -> PractitionerFilterSet:
-    """The search of SPEC.md over ``params`` (a QueryDict); read ``.errors`` and ``.qs``."""
+    """The search of docs/product.md over ``params`` (a QueryDict); read ``.errors`` and ``.qs``."""
     return PractitionerFilterSet(params, queryset=practitioner_list())
 
 
@@ -62,7 +62,7 @@ def mark_renewed_licences(attestations: Sequence[Attestation]) -> None:
     """Set ``renewed`` on each expired licence whose renewal (same number) is now verified.
 
     Verifying a renewal ends the old licence's term early: its status is ``expired`` (the
-    only status SPEC.md gives a finished term) while its printed date may still be ahead,
+    only status docs/product.md gives a finished term) while its printed date may still be ahead,
     so the profile says "Replaced by a renewal" instead.
     """
     current = {

@@ -707,7 +707,7 @@ def _supersede_renewed(
         )
     until = f", valid until {expiry.isoformat()}" if expiry else ""
     for old in replaced:
-        # SPEC.md's statuses have none for "replaced": the old term is over, so `expired`;
+        # The product's statuses have none for "replaced": the old term is over, so `expired`;
         # its history says why (attestation.superseded).
         transition(
             old,

@@ -26,7 +26,7 @@ from practitioners.models import (
     SterilizationItem,
 )
 
-# The two attestations the Verified badge needs (SPEC: an active licence and a current
+# The two attestations the Verified badge needs (docs/product.md: an active licence and a current
 # sterilization attestation). Other credentials are shown, but never as the badge.
 BADGE_KINDS = (AttestationKind.LICENSE, AttestationKind.STERILIZATION)
 

@@ -1,4 +1,4 @@
-"""/verification/: the staff verification queue (SPEC.md names the path)."""
+"""/verification/: the staff verification queue (docs/product.md names the path)."""
 
 from django.urls import path
 

@@ -101,7 +101,7 @@ def _wider_radius(filterset: PractitionerFilterSet, params: QueryDict) -> Filter
 @require_safe
 @cache_public_page
 def practitioner_list(request: HttpRequest) -> HttpResponse:
-    """The search: every SPEC.md filter, a page of results, and a way out of an empty one."""
+    """The search: every public filter, a page of results, and a way out of an empty one."""
     params = request.GET
     filterset = selectors.practitioner_search(params)
     errors: list[tuple[str, str]] = []
@@ -183,7 +183,7 @@ def _form_values(filterset: PractitionerFilterSet) -> dict[str, Any]:
 def _write_review_url(practitioner: Practitioner) -> str:
     try:
         return reverse("reviews:write", kwargs={"slug": practitioner.slug})
-    except NoReverseMatch:  # the review form's URL is SPEC's: /practitioners/<slug>/review/
+    except NoReverseMatch:  # the review form's public URL: /practitioners/<slug>/review/
         return f"{practitioner.get_absolute_url()}review/"
 
 

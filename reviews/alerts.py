@@ -1,6 +1,6 @@
 """Safety alerts: a practitioner collecting too many severe complications in a short time.
 
-SPEC: 2 severe infections, or 3 severe complications of any kind, within 90 days. The 90
+docs/product.md: 2 severe infections, or 3 severe complications of any kind, within 90 days. The 90
 days are counted by **publish date** — the day a moderator accepted the report — rather
 than by treatment month: treatment months are only month-precise and are often reported
 long after the fact, while the publish date is exact and is when the site learns of the

@@ -82,7 +82,7 @@ class ComplicationRow:
 
 @dataclass(frozen=True)
 class SafetySummary:
-    """The safety summary of SPEC.md, ready to show.
+    """The safety summary of docs/product.md, ready to show.
 
     Below the review threshold (``has_figures`` false) it carries no rating, no share and
     no complication rows: nothing a page could present as a number or as reassurance.

@@ -1,4 +1,4 @@
-"""The procedures SPEC.md names; staff can add more in the admin. Safe to re-run."""
+"""The procedures docs/product.md names; staff can add more in the admin. Safe to re-run."""
 
 from django.db import migrations
 

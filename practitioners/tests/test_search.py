@@ -1,4 +1,4 @@
-"""The search at /practitioners/: every SPEC.md filter, its messages, and its cost."""
+"""The search at /practitioners/: every docs/product.md filter, its messages, and its cost."""
 
 import datetime
 import re

@@ -38,3 +38,26 @@ def test_the_docs_page_shows_every_endpoint_without_a_csp_violation(live_server,
         assert page.locator(f"text={path}").first.is_visible()
     assert page.locator("button.authorize").is_visible()
     assert page.console_errors == []
+
+
+def test_the_reference_links_to_the_api_guide_which_reads_well_on_a_phone(live_server, page):
+    page.goto(f"{live_server.url}/api/docs/")
+    guide = page.get_by_role("link", name="partner API guide")
+    guide.wait_for(timeout=20_000)
+
+    with page.context.expect_page() as opened:  # Swagger UI opens links in a new tab
+        guide.click()
+    page = opened.value
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.reload()  # loaded again with the console watched from the start
+
+    assert page.url == f"{live_server.url}/docs/api/"
+    assert page.get_by_role("heading", level=1).inner_text() == "Partner REST API (v1)"
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("link", name="2. Errors").click()
+    assert page.url.endswith("/docs/api/#2-errors")
+    # Nothing wider than the screen but the code blocks and tables, which scroll.
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= 390
+    assert page.console_errors == []

@@ -102,6 +102,9 @@ TABLE: dict[str, Row] = {
     "healthz": page("/healthz", GET=SIGNING_IN, POST=SIGNING_IN_NOBODY),
     "moderation-policy/": page("/moderation-policy/", GET=EVERYONE, POST=NOBODY),
     "transparency/": page("/transparency/", GET=EVERYONE, POST=NOBODY),
+    # The published documentation (directory/docs.py): public pages, read-only.
+    "docs/": page("/docs/", GET=EVERYONE, POST=NOBODY),
+    "docs/<slug:slug>/": page("/docs/api/", GET=EVERYONE, POST=NOBODY),
     # Sign-in pages: a POST without data shows the form again with its errors.
     "accounts/login/": page("/accounts/login/", GET=SIGNING_IN, POST=SIGNING_IN),
     "accounts/logout/": page(
