@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, check_upload, max_bytes
-from practitioners.models import AttestationKind, SterilizationItem
+from practitioners.models import AttestationKind, AttestationStatus, SterilizationItem
 from practitioners.npi import validate_npi
 
 
@@ -235,3 +235,50 @@ class ReasonForm(Form):
         if not value:
             raise ValidationError("Give a reason: the practitioner is told why.")
         return value
+
+
+class QueueFilterForm(Form):
+    """The verification queue's filters: status, kind, how long it has waited, and text.
+
+    Every field is optional and a bad value is an error shown beside the form, never a
+    server error; the queue then shows its default view.
+    """
+
+    STATUSES = {
+        AttestationStatus.PENDING: "Awaiting review",
+        AttestationStatus.VERIFIED: "Verified (soonest to expire first)",
+        AttestationStatus.REJECTED: "Rejected",
+        AttestationStatus.EXPIRED: "Expired",
+        AttestationStatus.REVOKED: "Revoked",
+    }
+    AGES = {
+        "": "Any time",
+        "1": "More than a day ago",
+        "7": "More than a week ago",
+        "30": "More than 30 days ago",
+    }
+    ORDERS = {"oldest": "Oldest first", "newest": "Newest first"}
+
+    status = forms.ChoiceField(choices=list(STATUSES.items()), required=False, label="Show")
+    kind = forms.ChoiceField(
+        choices=[("", "All kinds"), *AttestationKind.choices], required=False, label="Kind"
+    )
+    age = forms.ChoiceField(choices=list(AGES.items()), required=False, label="Submitted")
+    q = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Name or number",
+        help_text="A practitioner's or clinic's name, or part of a licence or credential number.",
+    )
+    order = forms.ChoiceField(choices=list(ORDERS.items()), required=False, label="Order")
+
+    def filters(self) -> dict:
+        """The cleaned filters for ``verification_queue`` (defaults if the form is invalid)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "status": data.get("status") or AttestationStatus.PENDING,
+            "kind": data.get("kind") or "",
+            "min_age_days": int(data["age"]) if data.get("age") else 0,
+            "text": data.get("q") or "",
+            "newest_first": data.get("order") == "newest",
+        }

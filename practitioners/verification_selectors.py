@@ -5,7 +5,10 @@ Evidence is only ever loaded here, for its owner or for staff: public selectors 
 touch it.
 """
 
+from datetime import timedelta
+
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from directory.models import AuditEntry, User
 from practitioners.models import (
@@ -27,17 +30,38 @@ def _with_details(queryset: QuerySet[Attestation]) -> QuerySet[Attestation]:
 
 
 def verification_queue(
-    *, status: str = AttestationStatus.PENDING, kind: str = ""
+    *,
+    status: str = AttestationStatus.PENDING,
+    kind: str = "",
+    min_age_days: int = 0,
+    text: str = "",
+    newest_first: bool = False,
 ) -> QuerySet[Attestation]:
-    """Attestations in ``status``: pending ones oldest first, others by expiry date."""
+    """Attestations in ``status``, filtered; pending and decided ones oldest first (or newest
+    first), verified ones soonest to expire first.
+
+    ``min_age_days`` keeps those submitted more than that many days ago; ``text`` keeps
+    those whose practitioner's name, clinic or number contains every word of it.
+    """
     queryset = Attestation.objects.filter(status=status)
     if kind:
         queryset = queryset.filter(kind=kind)
-    if status == AttestationStatus.PENDING:
-        queryset = queryset.order_by("submitted_at", "id")
+    if min_age_days:
+        queryset = queryset.filter(submitted_at__lt=timezone.now() - timedelta(days=min_age_days))
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(practitioner__first_name__icontains=word)
+            | Q(practitioner__last_name__icontains=word)
+            | Q(practitioner__clinic__name__icontains=word)
+            | Q(number__icontains="".join(word.split()).upper())
+        )
+    if status == AttestationStatus.VERIFIED:
+        order = ("expires_on", "id")
+    elif newest_first:
+        order = ("-submitted_at", "-id")
     else:
-        queryset = queryset.order_by("expires_on", "id")
-    return _with_details(queryset)
+        order = ("submitted_at", "id")
+    return _with_details(queryset.order_by(*order))
 
 
 def queue_counts() -> dict[str, int]:

@@ -23,15 +23,11 @@ from directory.second_factor import second_factor_passed, second_factor_redirect
 from directory.workflow import allowed_moves
 from practitioners import services
 from practitioners import verification_selectors as selectors
-from practitioners.forms import ReasonForm, VerifyForm
-from practitioners.models import Attestation, AttestationKind, AttestationStatus, ProfileClaim
+from practitioners.forms import QueueFilterForm, ReasonForm, VerifyForm
+from practitioners.models import Attestation, AttestationStatus, ProfileClaim
 from practitioners.trust import claimant_domain_match, sterilization_shortfalls
 
 PAGE_SIZE = 20
-QUEUE_STATUSES = {
-    AttestationStatus.PENDING: "Awaiting review",
-    AttestationStatus.VERIFIED: "Verified (by expiry date)",
-}
 
 
 def verifier_required(view: Callable) -> Callable:
@@ -54,29 +50,27 @@ def verifier_required(view: Callable) -> Callable:
 @verifier_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", AttestationStatus.PENDING)
-    if status not in QUEUE_STATUSES:
-        status = AttestationStatus.PENDING
-    kind = request.GET.get("kind", "")
-    if kind not in AttestationKind.values:
-        kind = ""
-    page = Paginator(selectors.verification_queue(status=status, kind=kind), PAGE_SIZE).get_page(
+    """The attestations staff decide on: filtered, searched, oldest first by default."""
+    form = QueueFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else QueueFilterForm().filters()
+    page = Paginator(selectors.verification_queue(**filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
     return render(
         request,
         "verification/queue.html",
         {
             "page": page,
-            "query": urlencode({k: v for k, v in (("status", status), ("kind", kind)) if v}),
-            "status": status,
-            "kind": kind,
-            "statuses": QUEUE_STATUSES,
-            "kinds": AttestationKind.choices,
+            "form": form,
+            "query": urlencode(kept),
+            "status": filters["status"],
+            "filtered": bool(kept.keys() - {"status"}),
             "counts": selectors.queue_counts(),
             "verify_form": VerifyForm(),
             "reason_form": ReasonForm(),
         },
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 

@@ -147,7 +147,10 @@ def test_the_verified_tab_lists_what_can_be_revoked(client, verifier):
     body = client.get("/verification/?status=verified&kind=license").content.decode()
     assert "Verifiedone" in body
     assert "Pendingone" not in body
-    assert client.get("/verification/?status=<script>&page=zzz").status_code == 200
+    hostile = client.get("/verification/?status=<script>&page=zzz")
+    assert hostile.status_code == 400
+    assert "<script>" not in hostile.content.decode()
+    assert "There is a problem with the filters" in hostile.content.decode()
 
 
 def test_a_verifier_approves_a_claim_and_the_claimant_owns_the_profile(client, verifier, patient):
