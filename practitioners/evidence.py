@@ -43,6 +43,18 @@ def max_bytes() -> int:
     return settings.EVIDENCE_MAX_BYTES
 
 
+def size_comparison(size: int, limit: int) -> tuple[str, str]:
+    """``size`` and ``limit`` in words, precise enough that the two never read the same.
+
+    Rounded, 10,485,776 bytes and a 10,485,760-byte limit are both "10.0 MB"; then the
+    exact byte counts are shown, with the rounded limit for reference.
+    """
+    shown, allowed = filesizeformat(size), filesizeformat(limit)
+    if shown != allowed:
+        return shown, allowed
+    return f"{size:,}\xa0bytes", f"{limit:,}\xa0bytes ({allowed})"
+
+
 def _read_head(upload: UploadedFile, n: int = 8192) -> bytes:
     upload.seek(0)
     head = upload.read(n)
@@ -97,10 +109,9 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     if size == 0:
         raise ValidationError(f"“{name}” is empty.", code="empty")
     if size > max_bytes():
+        shown, allowed = size_comparison(size, max_bytes())
         raise ValidationError(
-            f"“{name}” is {filesizeformat(size)}; files can be at most "
-            f"{filesizeformat(max_bytes())}.",
-            code="too_large",
+            f"“{name}” is {shown}; files can be at most {allowed}.", code="too_large"
         )
     kind = filetype.guess(_read_head(upload))
     mime = kind.mime if kind else None

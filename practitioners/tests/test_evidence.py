@@ -143,3 +143,15 @@ def test_an_oversized_upload_is_kept_only_up_to_the_limit_but_reported_at_full_s
     with pytest.raises(ValidationError) as error:
         check_upload(upload)
     assert error.value.messages == ["“huge.pdf” is 3.1\xa0KB; files can be at most 1000\xa0bytes."]
+
+
+def test_a_file_just_over_the_limit_is_refused_with_two_sizes_that_differ(settings):
+    settings.EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    upload = SimpleUploadedFile("scan.pdf", PDF_BYTES + b" " * (10_485_776 - len(PDF_BYTES)))
+
+    with pytest.raises(ValidationError) as error:
+        check_upload(upload)
+
+    assert error.value.messages == [
+        "“scan.pdf” is 10,485,776\xa0bytes; files can be at most 10,485,760\xa0bytes (10.0\xa0MB)."
+    ]
