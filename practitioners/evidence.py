@@ -25,7 +25,7 @@ ALLOWED_TYPES = {
     "image/jpeg": "JPEG",
     "image/png": "PNG",
 }
-MAX_FILES_PER_SUBMISSION = 10
+MAX_FILES_PER_SUBMISSION = settings.EVIDENCE_MAX_FILES
 # Pillow refuses images whose pixel count suggests a decompression bomb.
 MAX_IMAGE_PIXELS = 60_000_000
 
