@@ -27,6 +27,7 @@ from practitioners.models import (
     AttestationKind,
     AttestationStatus,
     Evidence,
+    EvidenceCheck,
     Practitioner,
 )
 
@@ -291,7 +292,7 @@ EVIDENCE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE], "sandb
 @login_required
 @require_safe
 @csp_override(EVIDENCE_CSP)
-def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     try:
         evidence = selectors.evidence_for(pk)
     except Evidence.DoesNotExist:
@@ -300,6 +301,14 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     if not (services.can_verify(request.user) or practitioner.owner_id == request.user.pk):
         # Not 403: whether a file exists is itself nobody else's business.
         raise Http404("No such file.")
+    if evidence.check_status != EvidenceCheck.PASSED:
+        # An image is opened only once it decoded within limits (practitioners.evidence).
+        message = (
+            "This file is still being checked; try again in a minute."
+            if evidence.check_status == EvidenceCheck.CHECKING
+            else f"This file could not be read: {evidence.check_message}"
+        )
+        return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
