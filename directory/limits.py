@@ -10,9 +10,11 @@
 | Body of a page request (evidence too)  | see below      | 413    |
 | Nesting of a JSON body                 | 32 levels      | 400    |
 
-``RequestLimitsMiddleware`` (first in ``MIDDLEWARE``) answers the first six from the
-request line, the headers and ``Content-Length`` alone, before sessions, authentication
-or any view: JSON in the API's error shape under ``/api/``, a page everywhere else.
+``RequestLimitsMiddleware`` answers the first six from the request line, the headers and
+``Content-Length`` alone, before any view reads the body or the key is checked: JSON in the
+API's error shape under ``/api/``, a page everywhere else. It comes after the middleware
+that adds the security headers (CSP, HSTS, nosniff), so its pages carry them; nothing
+before it reads the body or the database.
 ``gunicorn.conf.py`` sets gunicorn's own limits above these, so gunicorn passes such
 requests on for this middleware to answer rather than refusing them with its own page;
 only beyond those (a request line over 8,190 bytes, a header over 16,384 bytes, more than

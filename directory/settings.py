@@ -85,8 +85,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: over-long addresses, headers and bodies are refused before anything reads them.
-    "directory.limits.RequestLimitsMiddleware",
     "directory.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -97,6 +95,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Over-long addresses, headers and bodies are refused before any view reads them; after
+    # the security headers' middleware, so the refusal pages carry them too.
+    "directory.limits.RequestLimitsMiddleware",
     "directory.middleware.DatabaseUnavailableMiddleware",
 ]
 

@@ -227,3 +227,12 @@ def test_a_forged_host_under_the_api_is_a_json_400():
 )
 def test_nesting_depth_counts_arrays_and_objects(value, depth):
     assert nesting_depth(value) == depth
+
+
+def test_a_refusal_page_carries_the_sites_security_headers():
+    response = Client().get("/practitioners/", {"q": "a" * 4100})
+
+    assert response.status_code == 414
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
