@@ -83,9 +83,12 @@ def dns(monkeypatch):
     from partners import egress
     from partners.tests.dns import StubResolver
 
+    # The tests' allowance for loopback webhooks never outlives the test that took it.
+    assert egress._loopback_allowed is False, "an earlier test left loopback webhooks allowed"
     resolver = StubResolver()
     monkeypatch.setattr(egress, "getaddrinfo", resolver)
-    return resolver
+    yield resolver
+    assert egress._loopback_allowed is False, "this test left loopback webhooks allowed"
 
 
 @pytest.fixture

@@ -193,6 +193,15 @@ def test_a_name_that_turns_private_after_registration_is_refused_at_delivery(
     assert (attempt.status_code, attempt.error) == (None, "refused: not a public address")
 
 
+def test_without_the_test_allowance_a_loopback_receiver_is_refused_at_delivery(receiver):
+    delivery = delivery_to(receiver.url)  # stored directly, as if registered before a change
+
+    webhooks.attempt_delivery(delivery.pk)
+
+    assert receiver.received == []
+    assert WebhookAttempt.objects.get().error == "refused: not a public address"
+
+
 def test_a_delivery_connects_to_the_address_it_checked_never_to_a_second_answer(dns, receiver):
     # A rebinding DNS server: public when asked first, our own loopback ever after.
     dns.answer("rebind.partner.example", [PUBLIC_ADDRESS], ["127.0.0.1"])

@@ -265,18 +265,6 @@ def test_a_redirect_is_a_failure_not_followed(endpoint, receiver):
     assert len(receiver.received) == 1
 
 
-def test_without_the_test_allowance_loopback_is_refused_at_delivery(
-    monkeypatch, endpoint, receiver
-):
-    monkeypatch.setattr(egress, "_loopback_allowed", False)
-    delivery = event_publish("review.published", {"review": {}})[0]
-
-    webhooks.attempt_delivery(delivery.pk)
-
-    assert receiver.received == []
-    assert WebhookAttempt.objects.get().error == "refused: not a public address"
-
-
 # --- The partner's webhook endpoints over the API ------------------------------------------
 
 
