@@ -5,6 +5,8 @@ connection is real, to servers on 127.0.0.1 — reached only with the test allow
 loopback, or through a name the stub points there.
 """
 
+import importlib
+import ipaddress
 import json
 import logging
 import shutil
@@ -12,6 +14,7 @@ import subprocess
 import time
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.tasks import task_backends
 from django.test import override_settings
@@ -160,8 +163,6 @@ def test_plain_http_alone_never_opens_private_addresses(hooks_client, settings):
     ],
 )
 def test_only_public_addresses_count_as_public(address, public):
-    import ipaddress
-
     assert is_public(ipaddress.ip_address(address)) is public
 
 
@@ -397,3 +398,41 @@ def test_a_queue_that_refuses_the_delivery_does_not_fail_the_moderators_decision
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING  # staff can replay it
     assert f"Could not queue webhook delivery {delivery.pk}" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Connection failed: [Errno 111] Connection refused", "connection refused"),
+        ("No answer within 5 s", "timeout"),
+        ("Connection failed: timed out", "timeout"),
+        (
+            "PermissionError: 10.0.0.5 resolves to a non-public address",
+            "refused: not a public address",
+        ),
+        ("Connection failed: [Errno -2] Name or service not known", "DNS lookup failed"),
+        (
+            "Connection failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
+            "TLS error",
+        ),
+        (
+            "Connection failed: [Errno 104] Connection reset by peer",
+            "connection closed without an answer",
+        ),
+        ("ValueError: something odd", "delivery error"),
+        ("HTTP 500", "HTTP 500"),
+        ("timeout", "timeout"),
+    ],
+)
+def test_attempts_logged_before_the_error_classes_are_rewritten_to_them(old, new):
+    migration = importlib.import_module(
+        "partners.migrations.0002_webhook_attempt_errors_as_classes"
+    )
+    delivery = delivery_to("https://hooks.example.com/x")
+    attempt = WebhookAttempt.objects.create(delivery=delivery, number=1, error=old)
+
+    migration.forwards(apps, None)
+    migration.forwards(apps, None)  # again: nothing changes
+
+    attempt.refresh_from_db()
+    assert attempt.error == new
