@@ -56,8 +56,8 @@ ALLOWED_TYPES = {
     "image/png": "PNG",
 }
 MAX_FILES_PER_SUBMISSION = settings.EVIDENCE_MAX_FILES
-# A 600 dpi scan of a letter page is 34 megapixels and a 48-megapixel phone photo 48; more
-# is a decompression bomb, or nothing a verifier needs.
+# A 600 dpi scan of a letter page is 34 megapixels, a full-resolution phone photo up to 48;
+# more is a decompression bomb, or nothing a verifier needs.
 MAX_IMAGE_PIXELS = 60_000_000
 # CPU seconds one image may take to decode (a 60-megapixel PNG takes one or two).
 IMAGE_CHECK_SECONDS = 20
