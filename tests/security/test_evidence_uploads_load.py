@@ -25,9 +25,13 @@ from .production_server import ROOT, Site, production_site
 pytestmark = pytest.mark.slow
 
 UPLOADERS = 4
-# What "stays fast" means here: every health check answered within a second while the
-# machine is busy with four uploads (it took 48 s when the uploads decoded in the request).
-HEALTHZ_BUDGET_SECONDS = 1.0
+# What "stays fast" means here, on a 2-core machine that other jobs may share: half the
+# health checks answered within 0.25 s and every one within 2 s, while the four uploads are
+# received and while they are decoded (when the uploads were decoded in the request, the
+# health check took up to 8.8 s here and 48 s for the tester, each upload 11-50 s).
+HEALTHZ_MEDIAN_BUDGET_SECONDS = 0.25
+HEALTHZ_MAX_BUDGET_SECONDS = 2.0
+UPLOAD_BUDGET_SECONDS = 5.0
 
 MAKE_UPLOADERS = """
 from importlib import import_module
@@ -144,6 +148,19 @@ class HealthWatch:
         )
 
 
+def still_being_checked(site: Site, sessions: list[str]) -> bool:
+    """Whether any uploader's dashboard still lists a file as being checked (over HTTP, so
+    that polling starts no process of its own while the health checks are measured)."""
+    for session in sessions:
+        status, _, body = site.request(
+            "GET", "/dashboard/", headers={"Cookie": f"sessionid={session}"}
+        )
+        assert status == 200
+        if b"is being checked." in body:
+            return True
+    return False
+
+
 def evidence_states(site: Site) -> list[str]:
     output = site.manage(
         "shell",
@@ -212,8 +229,8 @@ def test_four_worst_case_uploads_leave_healthz_fast_and_are_checked_in_the_backg
         try:
             with HealthWatch(site) as during_checks:
                 deadline = time.monotonic() + 180
-                while "checking" in evidence_states(site) and time.monotonic() < deadline:
-                    time.sleep(0.5)
+                while still_being_checked(site, sessions) and time.monotonic() < deadline:
+                    time.sleep(1)
         finally:
             worker.terminate()
             worker.wait(30)
@@ -228,8 +245,9 @@ def test_four_worst_case_uploads_leave_healthz_fast_and_are_checked_in_the_backg
             f"{during_uploads.summary()}\n"
             f"While the worker decoded them: {during_checks.summary()}"
         )
+    assert all(seconds < UPLOAD_BUDGET_SECONDS for _, seconds in results), results
     for watch in (during_uploads, during_checks):
+        latencies = [latency for _, latency in watch.samples]
         assert all(status == 200 for status, _ in watch.samples), watch.samples
-        assert max(latency for _, latency in watch.samples) < HEALTHZ_BUDGET_SECONDS, (
-            watch.summary()
-        )
+        assert statistics.median(latencies) < HEALTHZ_MEDIAN_BUDGET_SECONDS, watch.summary()
+        assert max(latencies) < HEALTHZ_MAX_BUDGET_SECONDS, watch.summary()
