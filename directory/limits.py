@@ -30,8 +30,11 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views import defaults
+from django.views.decorators.csrf import requires_csrf_token
 
 from directory.errors import error_body
 
@@ -187,3 +190,19 @@ class RequestLimitsMiddleware:
         if refusal is not None:
             return refusal_response(request, refusal)
         return self.get_response(request)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The root URLconf's 400 handler: JSON under /api/, and a 413 for a body too large."""
+    if isinstance(exception, RequestDataTooBig):
+        refusal = (
+            body_too_large(api_body_max_bytes()) if is_api(request) else form_fields_too_large()
+        )
+        return refusal_response(request, refusal)
+    if is_api(request):
+        return JsonResponse(
+            error_body("bad_request", "The request is malformed and cannot be answered."),
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    return defaults.bad_request(request, exception)

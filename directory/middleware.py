@@ -15,15 +15,10 @@ import sys
 from functools import cache
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
-from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
-
-from directory import limits
-from directory.errors import error_body
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +29,19 @@ UNAVAILABLE_MESSAGE = "The directory is briefly unavailable. Please try again in
 
 def service_unavailable(request: HttpRequest | None) -> HttpResponse:
     """503 with a Retry-After: JSON for the API, the friendly page for everyone else."""
-    if request is not None and limits.is_api(request):
-        response = JsonResponse(error_body("service_unavailable", UNAVAILABLE_MESSAGE), status=503)
+    if request is not None and request.path.startswith("/api/"):
+        # The API's error shape (directory.errors.error_body), spelled out: this module
+        # must answer with nothing but the standard library and Django.
+        response = JsonResponse(
+            {
+                "error": {
+                    "code": "service_unavailable",
+                    "message": UNAVAILABLE_MESSAGE,
+                    "fields": {},
+                }
+            },
+            status=503,
+        )
     else:
         response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -112,27 +118,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_ERRORS):
         return service_unavailable(request)
-    if limits.is_api(request):
+    if request.path.startswith("/api/"):
+        message = "Something went wrong on our side; it has been logged."
         return JsonResponse(
-            error_body("server_error", "Something went wrong on our side; it has been logged."),
-            status=500,
+            {"error": {"code": "server_error", "message": message, "fields": {}}}, status=500
         )
     return HttpResponseServerError(render_to_string("500.html"))
-
-
-@requires_csrf_token
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """The 400 handler: JSON under /api/, and a 413 for a body over the size limit."""
-    if isinstance(exception, RequestDataTooBig):
-        refusal = (
-            limits.body_too_large(limits.api_body_max_bytes())
-            if limits.is_api(request)
-            else limits.form_fields_too_large()
-        )
-        return limits.refusal_response(request, refusal)
-    if limits.is_api(request):
-        return JsonResponse(
-            error_body("bad_request", "The request is malformed and cannot be answered."),
-            status=400,
-        )
-    return defaults.bad_request(request, exception)

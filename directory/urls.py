@@ -33,7 +33,7 @@ urlpatterns = [
     path("api/", include("directory.api_urls")),
 ]
 
-handler400 = "directory.middleware.bad_request"
+handler400 = "directory.limits.bad_request"
 handler500 = "directory.middleware.server_error"
 # The admin's sign-in counts wrong passwords with the site's own sign-in.
 admin.site.login_form = ThrottledAdminAuthenticationForm

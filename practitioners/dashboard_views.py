@@ -301,18 +301,19 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     if not (services.can_verify(request.user) or practitioner.owner_id == request.user.pk):
         # Not 403: whether a file exists is itself nobody else's business.
         raise Http404("No such file.")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This file is no longer stored.") from None
     if evidence.check_status != EvidenceCheck.PASSED:
-        # An image is opened only once it decoded within limits (practitioners.evidence).
+        # A file is served only once it passed its check (practitioners.evidence).
+        handle.close()
         message = (
             "This file is still being checked; try again in a minute."
             if evidence.check_status == EvidenceCheck.CHECKING
             else f"This file could not be read: {evidence.check_message}"
         )
         return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("This file is no longer stored.") from None
     response = FileResponse(
         handle,
         content_type=evidence.content_type,
