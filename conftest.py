@@ -103,6 +103,24 @@ def _reference_rows_in_transactional_tests(request):
         ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """The resolver webhook deliveries use, stubbed: no test depends on the network's DNS.
+
+    ``dns.answer("hooks.partner.example", ["203.0.113.5"])`` chooses an answer; see
+    ``partners.tests.dns``.
+    """
+    from partners import egress
+    from partners.tests.dns import StubResolver
+
+    # The tests' allowance for loopback webhooks never outlives the test that took it.
+    assert egress._loopback_allowed is False, "an earlier test left loopback webhooks allowed"
+    resolver = StubResolver()
+    monkeypatch.setattr(egress, "getaddrinfo", resolver)
+    yield resolver
+    assert egress._loopback_allowed is False, "this test left loopback webhooks allowed"
+
+
 @pytest.fixture
 def database_task_backend():
     """The ORM task backend instead of the test run's immediate one: tasks wait in the

@@ -46,6 +46,13 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
-# Request line and headers limits stay at gunicorn's defaults; the proxy in front (nginx,
-# a load balancer) terminates TLS and sets X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER_ENABLED).
+# Gunicorn's own request limits sit above the application's (directory/limits.py: a
+# 4,096-byte address, 8,190-byte headers, 100 of them), so a request over those reaches
+# Django, which answers it in the API's JSON error shape or with a page. Only beyond these
+# does gunicorn refuse a request itself, with its own plain error page.
+limit_request_line = 8190  # gunicorn's maximum
+limit_request_field_size = 16_384
+limit_request_fields = 128
+# The proxy in front (nginx, a load balancer) terminates TLS and sets X-Forwarded-Proto
+# (SECURE_PROXY_SSL_HEADER_ENABLED).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,6 +1,11 @@
 """Domain errors: services raise these, views and the API turn them into messages."""
 
 
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The API's one error shape: ``{"error": {"code", "message", "fields"}}`` (docs/api.md)."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
 class DomainError(Exception):
     """A business rule refused the action; ``message`` is safe to show to the user."""
 

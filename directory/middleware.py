@@ -33,8 +33,16 @@ UNAVAILABLE_MESSAGE = "The directory is briefly unavailable. Please try again in
 def service_unavailable(request: HttpRequest | None) -> HttpResponse:
     """503 with a Retry-After: JSON for the API, the friendly page for everyone else."""
     if request is not None and request.path.startswith("/api/"):
+        # The API's error shape (directory.errors.error_body), spelled out: this module
+        # must answer with nothing but the standard library and Django.
         response = JsonResponse(
-            {"error": {"code": "service_unavailable", "message": UNAVAILABLE_MESSAGE}},
+            {
+                "error": {
+                    "code": "service_unavailable",
+                    "message": UNAVAILABLE_MESSAGE,
+                    "fields": {},
+                }
+            },
             status=503,
         )
     else:
@@ -113,6 +121,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_ERRORS):
         return service_unavailable(request)
+    if request.path.startswith("/api/"):
+        message = "Something went wrong on our side; it has been logged."
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": message, "fields": {}}}, status=500
+        )
     return HttpResponseServerError(render_to_string("500.html"))
 
 

@@ -101,6 +101,9 @@ MIDDLEWARE = [
     "directory.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Over-long addresses, headers and bodies are refused before any view reads them; after
+    # the security headers' middleware, so the refusal pages carry them too.
+    "directory.limits.RequestLimitsMiddleware",
     "directory.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -279,6 +282,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Evidence files are never under MEDIA_ROOT: only a permission-checking view serves them.
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+EVIDENCE_MAX_FILES = 10
+# Form fields and API bodies; a page request may add EVIDENCE_MAX_FILES files (limits.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -32,6 +32,7 @@ urlpatterns = [
     path("docs/", include("directory.docs_views")),
 ]
 
+handler400 = "directory.limits.bad_request"
 handler500 = "directory.middleware.server_error"
 
 if settings.BENCH_FLOOR:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from directory.errors import DomainError
 from directory.models import User
 from directory.workflow import record
+from partners import egress
 from partners.models import (
     DEFAULT_RATE_PER_MINUTE,
     DeliveryStatus,
@@ -132,11 +133,12 @@ def partner_key_touch(key: PartnerKey) -> None:
 
 
 def allow_insecure_webhooks() -> bool:
-    """Plain-HTTP and private-network webhook URLs are for development and tests only."""
+    """Plain-HTTP webhook URLs are for development only (never non-public addresses)."""
     return getattr(settings, "PARTNER_WEBHOOKS_ALLOW_INSECURE", settings.DEBUG)
 
 
 def validate_webhook_url(url: str) -> str:
+    """The URL, cleaned, if webhooks may be sent to it: HTTPS, and public addresses only."""
     url = (url or "").strip()
     try:
         URLValidator(schemes=["https", "http"])(url)
@@ -146,6 +148,7 @@ def validate_webhook_url(url: str) -> str:
         raise DomainError("The URL has at most 500 characters.", code="invalid_url")
     if not url.startswith("https://") and not allow_insecure_webhooks():
         raise DomainError("Webhook URLs must use HTTPS.", code="invalid_url")
+    egress.check_url(url)
     return url
 
 

@@ -2,9 +2,11 @@
 
 Deliveries only ever run in the task worker (queue ``webhooks``), enqueued when the
 transaction that created them commits, so a slow or dead partner endpoint never slows a
-page. Each attempt is one POST with short timeouts and no redirects; anything but a 2xx is
-a failure, retried with exponential backoff until ``max_attempts``, and every attempt is
-stored as a ``WebhookAttempt`` row.
+page, and a failure to enqueue is logged, never raised into the request that made the
+decision. Each attempt is one POST to a checked public address within one deadline, with
+no redirects (``partners.egress``); anything but a 2xx is a failure, retried with
+exponential backoff until ``max_attempts``, and every attempt is stored as a
+``WebhookAttempt`` row with its status code or a class of error the partner can read.
 
 The signature header is ``X-Directory-Signature: t=<unix seconds>,v1=<hex>`` where the hex
 is HMAC-SHA256 with the endpoint's secret over ``"<t>.<raw body>"``; ``verify_signature``
@@ -13,23 +15,18 @@ is the reference check partners copy (docs/api.md).
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
+from partners import egress
 from partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
-from partners.services import allow_insecure_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -80,46 +77,6 @@ def verify_signature(
     return hmac.compare_digest(expected.hexdigest(), parts.get("v1", ""))
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer we do not follow: the endpoint must be the URL registered."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def _refuse_private_address(url: str) -> None:
-    """Refuse URLs that resolve to loopback or private networks (no probing our own network)."""
-    if allow_insecure_webhooks():
-        return
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP):
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise PermissionError(f"{parts.hostname} resolves to a non-public address")
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    """POST once; return (status code, error text). Never raises for network failures."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 — the scheme is checked when the URL is registered
-    try:
-        _refuse_private_address(url)
-        with _opener.open(request, timeout=timeout_seconds()) as response:
-            response.read(1024)
-            return response.status, ""
-    except urllib.error.HTTPError as error:
-        return error.code, f"HTTP {error.code}"
-    except urllib.error.URLError as error:
-        return None, f"Connection failed: {error.reason}"[:500]
-    except TimeoutError:
-        return None, f"No answer within {timeout_seconds():g} s"
-    except (OSError, PermissionError, ValueError) as error:
-        return None, f"{type(error).__name__}: {error}"[:500]
-
-
 def attempt_delivery(delivery_id: int) -> str:
     """Make one attempt at a delivery, log it, and schedule the next one if it failed."""
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
@@ -141,9 +98,9 @@ def attempt_delivery(delivery_id: int) -> str:
     }
     started_at = timezone.now()
     clock = time.monotonic()
-    status_code, error = _post(endpoint.url, body, headers)
+    outcome = egress.post(endpoint.url, body, headers, timeout=timeout_seconds())
     duration_ms = int((time.monotonic() - clock) * 1000)
-    succeeded = status_code is not None and 200 <= status_code < 300
+    status_code, error, succeeded = outcome.status_code, outcome.error, outcome.succeeded
     attempt_number = delivery.attempt_count + 1
     with transaction.atomic():
         WebhookAttempt.objects.create(
@@ -193,16 +150,23 @@ def enqueue_delivery(delivery_id: int, *, delay: float | None = None) -> None:
     """Queue an attempt once the current transaction commits, ``delay`` seconds from then."""
 
     def send() -> None:
-        if delay is None:
-            deliver_webhook.enqueue(delivery_id)
-        elif default_task_backend.supports_defer:
-            run_after = timezone.now() + timedelta(seconds=delay)
-            deliver_webhook.using(run_after=run_after).enqueue(delivery_id)
-        else:
-            # The immediate backend (tests, quick local runs) cannot wait; the delivery stays
-            # "retrying" with its next_attempt_at and staff can replay it from the admin.
-            logger.warning(
-                "Task backend cannot defer; webhook delivery %s will not be retried", delivery_id
-            )
+        try:
+            if delay is None:
+                deliver_webhook.enqueue(delivery_id)
+            elif default_task_backend.supports_defer:
+                run_after = timezone.now() + timedelta(seconds=delay)
+                deliver_webhook.using(run_after=run_after).enqueue(delivery_id)
+            else:
+                # The immediate backend (tests, quick local runs) cannot wait; the delivery
+                # stays "retrying" with its next_attempt_at and staff can replay it.
+                logger.warning(
+                    "Task backend cannot defer; webhook delivery %s will not be retried",
+                    delivery_id,
+                )
+        except Exception:
+            # The decision that raised the event has committed: whatever the queue does,
+            # it must not turn into an error for the person who made it. The delivery
+            # stays pending and staff can replay it from the admin.
+            logger.exception("Could not queue webhook delivery %s", delivery_id)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)

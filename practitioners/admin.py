@@ -97,7 +97,14 @@ class EvidenceInline(admin.TabularInline):
 
     model = Evidence
     extra = 0
-    fields = ["original_name", "content_type", "size", "uploaded_at"]
+    fields = [
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_at",
+        "check_status",
+        "check_message",
+    ]
     readonly_fields = fields
     can_delete = False
 

@@ -29,6 +29,7 @@ from practitioners.models import (
     AttestationKind,
     AttestationStatus,
     Evidence,
+    EvidenceCheck,
     Practitioner,
 )
 from practitioners.selectors import mark_renewed_licences
@@ -296,7 +297,7 @@ EVIDENCE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE], "sandb
 @login_required
 @require_safe
 @csp_override(EVIDENCE_CSP)
-def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     try:
         evidence = selectors.evidence_for(pk)
     except Evidence.DoesNotExist:
@@ -313,6 +314,15 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404("This file is no longer stored.") from None
+    if evidence.check_status != EvidenceCheck.PASSED:
+        # A file is served only once it passed its check (practitioners.evidence).
+        handle.close()
+        message = (
+            "This file is still being checked; try again in a minute."
+            if evidence.check_status == EvidenceCheck.CHECKING
+            else f"This file could not be read: {evidence.check_message}"
+        )
+        return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
     response = FileResponse(
         handle,
         content_type=evidence.content_type,

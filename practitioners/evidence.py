@@ -1,33 +1,70 @@
 """Evidence uploads: what we accept, judged by content and never by the file's name.
 
 A file is accepted when its bytes say it is a PDF, JPEG or PNG (``filetype`` sniffs the
-magic numbers), a PDF really starts with ``%PDF-``, an image really opens and decodes with
-Pillow, and it is no larger than ``settings.EVIDENCE_MAX_BYTES``. Accepted files are stored
-under their SHA-256 in the ``evidence`` storage, outside the public media path.
+magic numbers), it is no larger than ``settings.EVIDENCE_MAX_BYTES``, a PDF really starts
+with ``%PDF-`` and ends with ``%%EOF``, and an image's header names its format and at most
+``MAX_IMAGE_PIXELS`` pixels. Accepted files are stored under their SHA-256 in the
+``evidence`` storage, outside the public media path.
+
+Decoding an image is the expensive part — a 230 KB PNG can unpack to 240 MB of pixels —
+so it never happens while a request waits. The upload is stored as ``checking`` and, once
+its transaction commits, ``check_image_evidence`` (a task on the ``default`` queue) decodes
+it in a separate low-priority process under CPU-time, memory and pixel limits
+(``decode_image``, ``practitioners/image_probe.py``). ``evidence_check_finish`` then marks
+it ``passed`` or ``failed``; a failed image is recorded on the attestation's history and
+its uploader is e-mailed why. Files are served only once they passed.
+
+One account may have at most ``EVIDENCE_CONCURRENT_UPLOADS`` uploads in progress and
+``EVIDENCE_MAX_CHECKING`` files waiting for their check (``capped_evidence_uploads``); past
+either, the upload is refused with a 429 page before its body is read.
 """
 
+import contextlib
 import hashlib
-from collections.abc import Callable
+import logging
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
+from pathlib import Path
 
 import filetype
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.tasks import task
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from PIL import Image, UnidentifiedImageError
+
+from directory.notifications import email_user
+from directory.workflow import record
+from practitioners.models import Evidence, EvidenceCheck
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_TYPES = {
     "application/pdf": "PDF",
     "image/jpeg": "JPEG",
     "image/png": "PNG",
 }
-MAX_FILES_PER_SUBMISSION = 10
-# Pillow refuses images whose pixel count suggests a decompression bomb.
+MAX_FILES_PER_SUBMISSION = settings.EVIDENCE_MAX_FILES
+# A 600 dpi scan of a letter page is 34 megapixels, a full-resolution phone photo up to 48;
+# more is a decompression bomb, or nothing a verifier needs.
 MAX_IMAGE_PIXELS = 60_000_000
+# CPU seconds one image may take to decode (a 60-megapixel PNG takes one or two).
+IMAGE_CHECK_SECONDS = 20
+# Per account: uploads in progress at once, and files waiting for their check.
+EVIDENCE_CONCURRENT_UPLOADS = 2
+EVIDENCE_MAX_CHECKING = 20
+PROBE = Path(__file__).with_name("image_probe.py")
 
 
 @dataclass(frozen=True)
@@ -37,10 +74,24 @@ class CheckedUpload:
     size: int
     sha256: str
     original_name: str
+    # ``checking`` for images, decoded after the upload; ``passed`` for PDFs.
+    check_status: str = EvidenceCheck.PASSED
 
 
 def max_bytes() -> int:
     return settings.EVIDENCE_MAX_BYTES
+
+
+def size_comparison(size: int, limit: int) -> tuple[str, str]:
+    """``size`` and ``limit`` in words, precise enough that the two never read the same.
+
+    Rounded, 10,485,776 bytes and a 10,485,760-byte limit are both "10.0 MB"; then the
+    exact byte counts are shown, with the rounded limit for reference.
+    """
+    shown, allowed = filesizeformat(size), filesizeformat(limit)
+    if shown != allowed:
+        return shown, allowed
+    return f"{size:,}\xa0bytes", f"{limit:,}\xa0bytes ({allowed})"
 
 
 def _read_head(upload: UploadedFile, n: int = 8192) -> bytes:
@@ -50,25 +101,36 @@ def _read_head(upload: UploadedFile, n: int = 8192) -> bytes:
     return head
 
 
-def _image_parses(upload: UploadedFile, expected_format: str) -> bool:
+def _image_header_problem(upload: UploadedFile, name: str, expected_format: str) -> str | None:
+    """Read only the image's header (cheap): its format and size. Decoding comes later."""
     upload.seek(0)
     try:
         with Image.open(upload) as image:
-            if image.format != expected_format:
-                return False
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                return False  # a decompression bomb, or nothing a scan needs
-            image.verify()
-        upload.seek(0)
-        # verify() checks the structure; load() decodes the pixels, which catches truncation.
-        with Image.open(upload) as image:
-            image.load()
-        return True
+            found, (width, height) = image.format, image.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return False
+        return _damaged(name, expected_format)
     finally:
         upload.seek(0)
+    if found != expected_format:
+        return _damaged(name, expected_format)
+    if width * height > MAX_IMAGE_PIXELS:
+        return too_many_pixels(name, width, height)
+    return None
+
+
+def _damaged(name: str, kind: str) -> str:
+    return (
+        f"“{name}” looks like a {kind} but cannot be read; it may be damaged. "
+        "Please export it again and re-upload."
+    )
+
+
+def too_many_pixels(name: str, width: int, height: int) -> str:
+    return (
+        f"“{name}” is {width:,} by {height:,} pixels ({width * height / 1e6:.1f} megapixels); "
+        f"images can be at most {MAX_IMAGE_PIXELS / 1e6:g} megapixels. Please scale it down "
+        "or export the page as a PDF."
+    )
 
 
 def _pdf_looks_whole(upload: UploadedFile, size: int) -> bool:
@@ -97,10 +159,9 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     if size == 0:
         raise ValidationError(f"“{name}” is empty.", code="empty")
     if size > max_bytes():
+        shown, allowed = size_comparison(size, max_bytes())
         raise ValidationError(
-            f"“{name}” is {filesizeformat(size)}; files can be at most "
-            f"{filesizeformat(max_bytes())}.",
-            code="too_large",
+            f"“{name}” is {shown}; files can be at most {allowed}.", code="too_large"
         )
     kind = filetype.guess(_read_head(upload))
     mime = kind.mime if kind else None
@@ -111,15 +172,11 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
             code="file_type",
         )
     if mime == "application/pdf":
-        valid = _pdf_looks_whole(upload, size)
+        problem = None if _pdf_looks_whole(upload, size) else _damaged(name, "PDF")
     else:
-        valid = _image_parses(upload, ALLOWED_TYPES[mime])
-    if not valid:
-        raise ValidationError(
-            f"“{name}” looks like a {ALLOWED_TYPES[mime]} but cannot be read; "
-            "it may be damaged. Please export it again and re-upload.",
-            code="damaged",
-        )
+        problem = _image_header_problem(upload, name, ALLOWED_TYPES[mime])
+    if problem:
+        raise ValidationError(problem, code="damaged")
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -130,7 +187,56 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
         size=size,
         sha256=digest.hexdigest(),
         original_name=name,
+        check_status=EvidenceCheck.PASSED if mime == "application/pdf" else EvidenceCheck.CHECKING,
     )
+
+
+# --- Uploads in progress, per account ------------------------------------------------------
+
+# A counter outlives a crashed request by at most this long.
+UPLOAD_SLOT_SECONDS = 300
+
+
+def _upload_key(user) -> str:
+    return f"evidence-uploads:{user.pk}"
+
+
+def _take_upload_slot(user) -> bool:
+    """Count one more upload in progress for ``user``; False when that is one too many.
+
+    Counted in the cache with atomic ``add``/``incr``, so the cap holds across processes
+    with Redis; while Redis is down the count reads as 0 and uploads are let through.
+    """
+    key = _upload_key(user)
+    cache.add(key, 0, timeout=UPLOAD_SLOT_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the counter expired between add and incr
+        cache.add(key, 1, timeout=UPLOAD_SLOT_SECONDS)
+        count = 1
+    if count > EVIDENCE_CONCURRENT_UPLOADS:
+        _give_back_upload_slot(user)
+        return False
+    return True
+
+
+def _give_back_upload_slot(user) -> None:
+    # A counter that expired meanwhile has nothing left to give back.
+    with contextlib.suppress(ValueError):
+        cache.decr(_upload_key(user))
+
+
+def files_being_checked(user) -> int:
+    """How many files ``user`` uploaded that still wait for their check."""
+    return Evidence.objects.filter(
+        attestation__practitioner__owner=user, check_status=EvidenceCheck.CHECKING
+    ).count()
+
+
+def _busy(request: HttpRequest, message: str) -> HttpResponse:
+    response = render(request, "dashboard/uploads_busy.html", {"message": message}, status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 class CappedUploadHandler(TemporaryFileUploadHandler):
@@ -153,17 +259,162 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
 
 
 def capped_evidence_uploads(view: Callable) -> Callable:
-    """Parse the view's uploads with ``CappedUploadHandler``.
+    """Parse the view's uploads with ``CappedUploadHandler``, a few at a time per account.
 
-    Handlers must be set before the body is read, and the CSRF middleware reads it, so
-    the check moves inside: exempt from the middleware, protected by ``csrf_protect``.
+    A POST is refused with 429, before its body is read, while the account already has
+    ``EVIDENCE_CONCURRENT_UPLOADS`` uploads in progress or ``EVIDENCE_MAX_CHECKING`` files
+    waiting for their check. Handlers must be set before the body is read, and the CSRF
+    middleware reads it, so the check moves inside: exempt from the middleware, protected
+    by ``csrf_protect``. Put it under ``login_required``.
     """
     protected = csrf_protect(view)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if request.method == "POST":
+        if request.method != "POST":
+            return protected(request, *args, **kwargs)
+        waiting = files_being_checked(request.user)
+        if waiting >= EVIDENCE_MAX_CHECKING:
+            return _busy(
+                request,
+                f"{waiting} files you uploaded are still being checked. Please wait a few "
+                "minutes for them, then send this form again.",
+            )
+        if not _take_upload_slot(request.user):
+            return _busy(
+                request,
+                f"You already have {EVIDENCE_CONCURRENT_UPLOADS} uploads in progress. Wait "
+                "for them to finish, then send this form again.",
+            )
+        try:
             request.upload_handlers = [CappedUploadHandler(request)]
-        return protected(request, *args, **kwargs)
+            return protected(request, *args, **kwargs)
+        finally:
+            _give_back_upload_slot(request.user)
 
     return csrf_exempt(wrapped)
+
+
+# --- Decoding images after the upload -------------------------------------------------------
+
+
+def _too_costly(name: str) -> str:
+    return (
+        f"“{name}” took too long to check (over {IMAGE_CHECK_SECONDS} seconds of work). "
+        "Please export it again at a lower resolution, or as a PDF."
+    )
+
+
+def decode_image(path: Path, *, name: str, expected_format: str) -> str | None:
+    """Decode the image at ``path`` under limits, in its own process; return why it cannot
+    be used (a message for its uploader), or None when it decodes."""
+    try:
+        done = subprocess.run(  # noqa: S603 — our own script and arguments, no shell
+            [
+                sys.executable,
+                "-I",
+                str(PROBE),
+                str(path),
+                expected_format,
+                str(MAX_IMAGE_PIXELS),
+                str(IMAGE_CHECK_SECONDS),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=IMAGE_CHECK_SECONDS * 2,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return _too_costly(name)
+    word = done.stdout.strip()
+    if done.returncode == 0 and word == "ok":
+        return None
+    if word == "pixels":
+        return (
+            f"“{name}” has more than {MAX_IMAGE_PIXELS / 1e6:g} million pixels. Please scale "
+            "it down or export the page as a PDF."
+        )
+    if word in ("format", "damaged"):
+        return _damaged(name, expected_format)
+    # Killed by its CPU limit (SIGXCPU), out of memory, or crashed: too costly to read.
+    logger.warning(
+        "Image check of %s ended with status %s: %s", path, done.returncode, done.stderr[-500:]
+    )
+    return _too_costly(name)
+
+
+@transaction.atomic
+def evidence_check_finish(*, evidence_id: int, problem: str | None) -> bool:
+    """Record the outcome of a file's check: passed, or failed with ``problem``, which its
+    uploader is e-mailed and which the attestation's history keeps. False if the file was
+    deleted or already decided."""
+    status = EvidenceCheck.PASSED if problem is None else EvidenceCheck.FAILED
+    decided = Evidence.objects.filter(pk=evidence_id, check_status=EvidenceCheck.CHECKING).update(
+        check_status=status, check_message=problem or "", checked_at=timezone.now()
+    )
+    if not decided or problem is None:
+        return bool(decided)
+    evidence = Evidence.objects.select_related("attestation__practitioner__owner").get(
+        pk=evidence_id
+    )
+    attestation = evidence.attestation
+    record(
+        attestation,
+        action="evidence.unreadable",
+        actor_label="evidence check",
+        note=problem,
+        data={"evidence": evidence.pk, "file": evidence.original_name},
+    )
+    owner = attestation.practitioner.owner
+    if owner is not None:
+        email_user(
+            to=owner.email,
+            subject="We could not read a file you uploaded",
+            template="practitioners/email/evidence_unreadable.txt",
+            context={
+                "attestation": attestation,
+                "practitioner": attestation.practitioner,
+                "problem": problem,
+                "site_url": settings.SITE_URL,
+            },
+        )
+    return True
+
+
+def check_evidence(evidence_id: int) -> str:
+    """Decode one stored image and record the outcome; the task and the command call it."""
+    evidence = Evidence.objects.filter(pk=evidence_id, check_status=EvidenceCheck.CHECKING).first()
+    if evidence is None:
+        return "nothing to check"
+    expected = ALLOWED_TYPES.get(evidence.content_type, "")
+    try:
+        path = Path(evidence.file.path)
+    except NotImplementedError:  # pragma: no cover — the evidence storage is on disk
+        path = None
+    if path is None or not path.exists():
+        problem = f"“{evidence.original_name}” is no longer stored. Please upload it again."
+    else:
+        problem = decode_image(path, name=evidence.original_name, expected_format=expected)
+    evidence_check_finish(evidence_id=evidence_id, problem=problem)
+    return "passed" if problem is None else "failed"
+
+
+@task(queue_name="default")
+def check_image_evidence(evidence_id: int) -> str:
+    """Task: decode one uploaded image under limits and record whether it can be used."""
+    return check_evidence(evidence_id)
+
+
+def _enqueue_check(evidence_id: int) -> None:
+    try:
+        check_image_evidence.enqueue(evidence_id)
+    except Exception:
+        # The upload has committed; it stays "checking" until `manage.py check_evidence`.
+        logger.exception("Could not queue the check of evidence %s", evidence_id)
+
+
+def queue_evidence_checks(stored: Iterable[Evidence]) -> None:
+    """Queue the checks of just-stored files for when the current transaction commits."""
+    for evidence in stored:
+        if evidence.check_status == EvidenceCheck.CHECKING:
+            transaction.on_commit(partial(_enqueue_check, evidence.pk), robust=True)

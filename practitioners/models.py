@@ -400,8 +400,20 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
     return f"{instance.attestation.practitioner_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
+class EvidenceCheck(models.TextChoices):
+    """Where an uploaded file is in its content check (images are decoded in the background)."""
+
+    CHECKING = "checking", "Being checked"
+    PASSED = "passed", "Checked"
+    FAILED = "failed", "Could not be read"
+
+
 class Evidence(models.Model):
-    """A document backing an attestation. Stored outside the public media path."""
+    """A document backing an attestation. Stored outside the public media path.
+
+    Images are decoded after the upload, in the task worker (``practitioners.evidence``):
+    until then ``check_status`` is ``checking`` and the file is not served.
+    """
 
     attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(storage=evidence_storage, upload_to=evidence_path)
@@ -410,6 +422,13 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(default=timezone.now)
+    check_status = models.CharField(
+        max_length=10, choices=EvidenceCheck.choices, default=EvidenceCheck.CHECKING
+    )
+    check_message = models.CharField(
+        max_length=300, blank=True, help_text="Why the file could not be used, for its uploader."
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at"]

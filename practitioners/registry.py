@@ -7,6 +7,12 @@ authority and the practitioner's name all match; mismatched names and numbers no
 holds are reported with their line numbers, never guessed. Each change goes through
 ``services.attestation_apply_registry``, so it is recorded like any staff decision, and
 re-importing the same file changes and records nothing.
+
+A roster is untrusted text. A cell that a spreadsheet would run as a formula (it starts
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) or that holds a control
+character makes its row malformed, so nothing of the kind is stored or published; and
+everything the import prints passes through ``terminal_safe`` so a cell cannot send
+escape sequences to the operator's terminal.
 """
 
 import csv
@@ -39,6 +45,48 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LIVE = (AttestationStatus.PENDING, AttestationStatus.VERIFIED)
 # A roster row is small; anything longer is not a roster.
 MAX_FIELD_CHARS = 10_000
+# What makes Excel, LibreOffice or Google Sheets evaluate a cell (OWASP's CSV injection
+# list), with the full-width forms some spreadsheets also accept.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+# Unicode's invisible direction overrides reorder what a terminal shows (“Trojan source”).
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Longest value quoted back in a message.
+SHOWN_CHARS = 40
+
+
+def _needs_escape(ch: str) -> bool:
+    return unicodedata.category(ch) in {"Cc", "Zl", "Zp", "Cs", "Co", "Cn"} or (ch in BIDI_CONTROLS)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control, direction and unassigned characters written as escapes.
+
+    ``"\\x1b[2J"`` prints as ``\\x1b[2J`` instead of clearing the operator's screen.
+    """
+    if not any(_needs_escape(ch) for ch in text):
+        return text
+    return "".join(ch if not _needs_escape(ch) else ascii(ch)[1:-1] for ch in text)
+
+
+def _shown(value: str) -> str:
+    """A cell as quoted in a message: cut to ``SHOWN_CHARS`` characters."""
+    return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
+
+
+def _cell_problem(column: str, value: str) -> str | None:
+    """Why a cell cannot be trusted as roster data, or None."""
+    first = value[:1] if value[:1] in FORMULA_STARTS else value.lstrip(" ")[:1]
+    if first in FORMULA_STARTS:
+        starts = {"\t": "a tab", "\r": "a carriage return"}.get(first, first)
+        return (
+            f"{column} “{_shown(value)}” looks like a spreadsheet formula (it starts with "
+            f"{starts}); registry values never do"
+        )
+    if any(_needs_escape(ch) for ch in value if ch not in "\t\r\n"):
+        return f"{column} “{_shown(value)}” contains a control character"
+    return None
 
 
 class RegistryFileError(Exception):
@@ -63,7 +111,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return terminal_safe(f"line {self.line}: {self.message}")
 
 
 @dataclass
@@ -93,7 +141,7 @@ def normalize_name(value: str) -> str:
 def _parse_date(raw: str, column: str) -> tuple[date | None, str | None]:
     value = raw.strip()
     if not ISO_DATE.match(value):
-        return None, f"{column} “{value}” is not an ISO date (YYYY-MM-DD)"
+        return None, f"{column} “{_shown(value)}” is not an ISO date (YYYY-MM-DD)"
     try:
         return date.fromisoformat(value), None
     except ValueError:
@@ -101,7 +149,13 @@ def _parse_date(raw: str, column: str) -> tuple[date | None, str | None]:
 
 
 def _parse_row(line: int, values: dict[str, str]) -> RegistryRow | Problem:
-    errors = []
+    errors = [
+        problem
+        for column in REQUIRED_COLUMNS
+        if (problem := _cell_problem(column, values[column])) is not None
+    ]
+    if errors:
+        return Problem(line, "; ".join(errors))
     number = services.normalize_licence_number(values["license_number"])
     if not number:
         errors.append("license_number is empty")
@@ -112,7 +166,8 @@ def _parse_row(line: int, values: dict[str, str]) -> RegistryRow | Problem:
     standing = values["status"].strip().lower()
     if standing not in Standing.values:
         errors.append(
-            f"status “{values['status'].strip()}” is not one of {', '.join(Standing.values)}"
+            f"status “{_shown(values['status'].strip())}” is not one of "
+            f"{', '.join(Standing.values)}"
         )
     issued_on, error = _parse_date(values["issue_date"], "issue_date")
     if error:

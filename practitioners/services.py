@@ -25,7 +25,7 @@ from directory.models import AuditEntry, User
 from directory.notifications import email_user
 from directory.workflow import record, transition
 from practitioners.badges import refresh_badge
-from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload
+from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, queue_evidence_checks
 from practitioners.models import (
     Attestation,
     AttestationKind,
@@ -445,6 +445,7 @@ def _store_evidence(
             content_type=checked.content_type,
             size=checked.size,
             sha256=checked.sha256,
+            check_status=checked.check_status,
         )
         # The stored name is derived from the hash (models.evidence_path), never the upload's.
         evidence.file.save(checked.sha256, checked.upload, save=False)
@@ -545,6 +546,7 @@ def attestation_submit(
     stored: list[Evidence] = []
     try:
         _store_evidence(attestation, uploads, stored)
+        queue_evidence_checks(stored)
         record(
             attestation,
             action="attestation.submitted",

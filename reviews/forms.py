@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import formset_factory
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.utils import timezone
 
 from reviews.models import (
@@ -301,8 +302,18 @@ class ComplicationForm(forms.Form):
         return data
 
 
+ROW_COUNT_TAMPERED = (
+    "The complications section arrived with a wrong row count, so some rows may be missing. "
+    "Nothing was saved: check your complications and send the form again."
+)
+
+
 class BaseComplicationFormSet(forms.BaseFormSet):
     def clean(self):
+        # Django builds max(0, TOTAL_FORMS) rows and ignores every row numbered beyond it,
+        # so a forged count would silently drop what the patient reported.
+        if not self._row_count_matches_rows_sent():
+            raise forms.ValidationError(ROW_COUNT_TAMPERED, code="row_count")
         if any(self.errors):
             return
         seen: dict[str, int] = {}
@@ -321,6 +332,20 @@ class BaseComplicationFormSet(forms.BaseFormSet):
                 seen[kind] = number
         if any(self.errors):
             raise forms.ValidationError("Some complications need a correction (see below).")
+
+    def _row_count_matches_rows_sent(self) -> bool:
+        """Whether the management form's counts are sane and cover every row sent."""
+        counts = self.management_form.cleaned_data
+        total, initial = counts.get(TOTAL_FORM_COUNT), counts.get(INITIAL_FORM_COUNT)
+        if total is None or initial is None or total < 0 or not 0 <= initial <= total:
+            return False
+        fields = "|".join(COMPLICATION_FIELDS)
+        row_field = re.compile(rf"^{re.escape(self.prefix)}-(\d+)-({fields})$")
+        for name, value in self.data.items():
+            match = row_field.match(name)
+            if match and int(match.group(1)) >= total and str(value).strip():
+                return False
+        return True
 
     def complications(self) -> list[dict]:
         """The filled-in rows, as the services take them."""

@@ -97,6 +97,13 @@ def daily_limit() -> int:
 
 
 def _check_daily_limit(author: User) -> None:
+    """Refuse a review past the author's limit for the last 24 hours.
+
+    Call inside the transaction that inserts the review. The author's row is locked first,
+    so concurrent submissions by one author are counted one after another (on SQLite the
+    write transaction itself already serialises them).
+    """
+    User.objects.select_for_update().filter(pk=author.pk).values_list("pk").first()
     since = timezone.now() - timedelta(days=1)
     limit = daily_limit()
     if Review.objects.filter(author=author, created_at__gte=since).count() >= limit:

@@ -1,11 +1,11 @@
 """What every partner API view shares: key auth, scopes, per-key throttling, one error shape."""
 
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
 from partners.api.authentication import PartnerKeyAuthentication
 from partners.api.errors import api_exception_handler
 from partners.api.pagination import KeysetPagination
+from partners.api.parsers import JSONParser
 from partners.api.permissions import HasScopes
 from partners.api.schema import PartnerAutoSchema
 from partners.api.throttles import PartnerKeyThrottle

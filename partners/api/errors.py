@@ -7,20 +7,20 @@ Domain errors raised by services keep their own ``status`` and ``code``.
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from directory.errors import DomainError
+from directory import limits
+from directory.errors import DomainError, error_body
+from directory.middleware import DATABASE_ERRORS, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
 
 logger = logging.getLogger(__name__)
 
-
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+__all__ = ["api_exception_handler", "error_body", "not_found"]
 
 
 def _flatten(detail) -> list[str]:
@@ -53,6 +53,21 @@ def api_exception_handler(exc, context) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message), status=exc.status)
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.error("Database unavailable in the partner API: %s", exc)
+        return Response(
+            error_body("service_unavailable", UNAVAILABLE_MESSAGE),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+        )
+    if isinstance(exc, RequestDataTooBig):
+        refusal = limits.body_too_large(limits.api_body_max_bytes())
+        return Response(error_body(refusal.code, refusal.message), status=refusal.status)
+    if isinstance(exc, UnreadablePostError):
+        return Response(
+            error_body("incomplete_body", "The request body ended before its announced length."),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

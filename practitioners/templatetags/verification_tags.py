@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "attestation.admin_deleted": "Deleted by staff",
     "attestation.registry_updated": "Updated from the licence registry",
     "attestation.expiry_warning_sent": "Expiry reminder e-mailed",
+    "evidence.unreadable": "A file could not be read",
     "claim.submitted": "Claim submitted",
     "claim.approved": "Claim approved",
     "claim.rejected": "Claim rejected",

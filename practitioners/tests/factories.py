@@ -144,6 +144,7 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = 15
     sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    check_status = "passed"
 
 
 class ProfileClaimFactory(factory.django.DjangoModelFactory):

@@ -42,10 +42,37 @@ def test_a_png_named_pdf_is_accepted_as_what_it_really_is():
     assert check_upload(upload).content_type == "image/png"
 
 
-def test_a_file_with_png_magic_bytes_that_does_not_decode_is_refused():
-    broken = image_bytes("PNG")[:60]
+def test_a_file_with_png_magic_bytes_but_no_readable_header_is_refused_at_once():
+    broken = image_bytes("PNG")[:20]
     with pytest.raises(ValidationError, match="cannot be read"):
         check_upload(SimpleUploadedFile("scan.png", broken))
+
+
+def test_an_image_is_accepted_for_checking_from_its_header_alone():
+    # Its pixel data is cut off: the background check finds that (test_evidence_checks.py).
+    truncated = image_bytes("PNG", size=(400, 300))[:80]
+
+    result = check_upload(SimpleUploadedFile("scan.png", truncated))
+
+    assert (result.content_type, result.check_status) == ("image/png", "checking")
+
+
+def test_an_image_over_the_pixel_cap_is_refused_at_once_from_its_header():
+    from practitioners.tests.uploads import png_bomb
+
+    huge = png_bomb(9000, 7000)
+
+    with pytest.raises(ValidationError) as error:
+        check_upload(SimpleUploadedFile("scan.png", huge))
+
+    assert error.value.messages == [
+        "“scan.png” is 9,000 by 7,000 pixels (63.0 megapixels); images can be at most 60 "
+        "megapixels. Please scale it down or export the page as a PDF."
+    ]
+
+
+def test_a_pdf_needs_no_background_check():
+    assert check_upload(pdf()).check_status == "passed"
 
 
 def test_a_file_with_a_pdf_header_but_no_end_is_refused():
@@ -143,3 +170,15 @@ def test_an_oversized_upload_is_kept_only_up_to_the_limit_but_reported_at_full_s
     with pytest.raises(ValidationError) as error:
         check_upload(upload)
     assert error.value.messages == ["“huge.pdf” is 3.1\xa0KB; files can be at most 1000\xa0bytes."]
+
+
+def test_a_file_just_over_the_limit_is_refused_with_two_sizes_that_differ(settings):
+    settings.EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    upload = SimpleUploadedFile("scan.pdf", PDF_BYTES + b" " * (10_485_776 - len(PDF_BYTES)))
+
+    with pytest.raises(ValidationError) as error:
+        check_upload(upload)
+
+    assert error.value.messages == [
+        "“scan.pdf” is 10,485,776\xa0bytes; files can be at most 10,485,760\xa0bytes (10.0\xa0MB)."
+    ]

@@ -260,3 +260,134 @@ def test_a_verified_licence_the_registry_shows_expired_by_date_expires_at_once(t
     assert (licence.status, licence.expires_on.isoformat()) == ("expired", PAST)
     actions = [e.action for e in AuditEntry.objects.for_object(licence)]
     assert actions == ["attestation.registry_updated", "attestation.expired"]
+
+
+# --- Hostile rosters -----------------------------------------------------------------------
+
+
+def run_capturing(path, authority: str = AUTHORITY) -> tuple[str, str]:
+    """Run the import as an operator would; return (stdout, the CommandError's text)."""
+    out = io.StringIO()
+    try:
+        call_command(
+            "import_license_registry",
+            str(path),
+            "--authority",
+            authority,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+    except CommandError as error:
+        return out.getvalue(), str(error)
+    return out.getvalue(), ""
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('"=HYPERLINK(""https://evil.example"",""Verify"")"', "(it starts with =)"),
+        ("=1+2", "(it starts with =)"),
+        ("+SUM(A1:A9)", "(it starts with +)"),
+        ("-2+3", "(it starts with -)"),
+        ("@SUM(A1)", "(it starts with @)"),
+        ('"\t=cmd"', "(it starts with a tab)"),
+        ('"\r=cmd"', "(it starts with a carriage return)"),
+        ("  =1+1", "(it starts with =)"),
+    ],
+)
+def test_a_formula_looking_licence_type_is_refused_with_its_line_and_nothing_is_stored(
+    tmp_path, jane, cell, shown
+):
+    path = roster(
+        tmp_path,
+        f"RN100,José,García-Lopez,{cell},active,2019-04-01,{FUTURE}",
+    )
+
+    output, error = run_capturing(path)
+
+    assert "1 malformed row(s)" in error
+    assert "line 2: license_type “" in output
+    assert f"looks like a spreadsheet formula {shown}; registry values never do" in output
+    jane.refresh_from_db()
+    assert (jane.status, jane.license_type) == ("pending", "")
+    assert not AuditEntry.objects.exists()
+
+
+def test_every_column_is_checked_for_formulas_and_the_whole_file_is_reported(tmp_path, jane):
+    path = roster(
+        tmp_path,
+        f"RN100,José,García-Lopez,RN,active,2019-04-01,{FUTURE}",  # good, yet not applied
+        f"=RN7,Ann,Bee,RN,active,2019-04-01,{FUTURE}",
+        f"RN8,@Ann,Bee,RN,active,2019-04-01,{FUTURE}",
+        f"RN9,Ann,+Bee,RN,active,2019-04-01,{FUTURE}",
+    )
+
+    output, error = run_capturing(path)
+
+    assert "3 malformed row(s)" in error
+    assert "line 3: license_number “=RN7” looks like a spreadsheet formula" in output
+    assert "line 4: first_name “@Ann” looks like a spreadsheet formula" in output
+    assert "line 5: last_name “+Bee” looks like a spreadsheet formula" in output
+    assert Attestation.objects.get(pk=jane.pk).status == "pending"
+
+
+def test_control_characters_from_the_file_reach_the_terminal_only_as_escapes(tmp_path, jane):
+    clear_screen = "\x1b[2J\x1b]0;pwned\x07"
+    path = roster(
+        tmp_path,
+        f"RN100,José,García-Lopez,RN,{clear_screen}active,2019-04-01,{FUTURE}",
+        f"RN200,Ann\u202eeB,Bee,RN,active,2019-04-01,{FUTURE}",
+    )
+
+    output, error = run_capturing(path)
+
+    everything = output + error
+    assert "\x1b" not in everything
+    assert "\x07" not in everything
+    assert "\u202e" not in everything
+    assert "line 2: status “\\x1b[2J\\x1b]0;pwned\\x07active” contains a control character" in (
+        output
+    )
+    assert "line 3: first_name “Ann\\u202eeB” contains a control character" in output
+    assert Attestation.objects.get(pk=jane.pk).status == "pending"
+
+
+def test_names_on_file_are_escaped_when_the_report_quotes_them(tmp_path, jane):
+    practitioner = jane.practitioner
+    practitioner.last_name = "García-Lopez\x1b[31m"
+    practitioner.save(update_fields=["last_name"])
+    path = roster(tmp_path, f"RN100,José,Other,RN,active,2019-04-01,{FUTURE}")
+
+    output, error = run_capturing(path)
+
+    assert error == ""
+    assert "\x1b" not in output
+    assert "the profile José García-Lopez\\x1b[31m" in output
+
+
+def test_a_long_hostile_cell_is_quoted_shortened():
+    from practitioners.registry import _cell_problem
+
+    problem = _cell_problem("license_type", "=" + "A" * 5000)
+
+    assert problem is not None
+    assert len(problem) < 150
+    assert "“=AAAA" in problem
+    assert "…”" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("plain José Ñ 名前", "plain José Ñ 名前"),
+        ("tab\tnewline\n", "tab\\tnewline\\n"),
+        ("\x1b[2J", "\\x1b[2J"),
+        ("\x9b31m", "\\x9b31m"),  # the one-byte C1 escape
+        ("\u2028", "\\u2028"),
+        ("a\u202eb", "a\\u202eb"),
+    ],
+)
+def test_terminal_safe_escapes_only_what_a_terminal_would_act_on(text, printed):
+    from practitioners.registry import terminal_safe
+
+    assert terminal_safe(text) == printed

@@ -292,6 +292,47 @@ def test_a_tampered_complication_count_is_refused_without_an_error_page(signed_i
     assert Review.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("total", "initial", "rows_sent"),
+    [
+        ("-1", "0", 1),  # Django would build no row at all
+        ("-7", "0", 2),
+        ("0", "0", 1),  # the one row sent lies beyond the count
+        ("1", "0", 2),  # the second row is dropped
+        ("2", "5", 2),  # more "initial" rows than rows
+        ("2", "-1", 2),
+    ],
+)
+def test_a_forged_complication_row_count_is_a_form_error_never_a_dropped_complication(
+    signed_in, url, total, initial, rows_sent
+):
+    data = review_data(rows=0)
+    for index in range(rows_sent):
+        kind = ("infection", "pain")[index]
+        data.update(infection(index, type=kind))
+    data["complications-TOTAL_FORMS"] = total
+    data["complications-INITIAL_FORMS"] = initial
+
+    response = signed_in.post(url, data)
+
+    assert response.status_code == 400
+    assert Review.objects.count() == 0
+    html = response.content.decode()
+    assert "Your review is not sent yet" in html
+    assert "arrived with a wrong row count" in html
+    assert "Nothing was saved" in str(response.context["formset"].non_form_errors())
+
+
+def test_trailing_empty_rows_beyond_the_count_are_not_an_error(signed_in, url):
+    data = review_data(rows=1, **infection(0))
+    data.update(complication(1, type="", severity="", onset_days=""))
+
+    response = signed_in.post(url, data)
+
+    assert response.status_code == 302
+    assert Review.objects.get().complications.count() == 1
+
+
 def test_a_missing_management_form_is_refused_without_an_error_page(signed_in, url):
     data = {k: v for k, v in review_data().items() if not k.startswith("complications-")}
     response = signed_in.post(url, data)

@@ -15,7 +15,7 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from partners import webhooks
+from partners import egress, webhooks
 from partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services import event_publish, webhook_endpoint_create
 from partners.tests.factories import PartnerFactory
@@ -43,8 +43,11 @@ def documented_verify_signature():
 
 @pytest.fixture(autouse=True)
 def local_webhooks(settings):
+    """The receivers here are plain HTTP on 127.0.0.1: allow both, for these tests only."""
     settings.PARTNER_WEBHOOKS_ALLOW_INSECURE = True
     settings.PARTNER_WEBHOOK_TIMEOUT_SECONDS = 1
+    with egress.allow_loopback_for_tests():
+        yield
 
 
 @pytest.fixture
@@ -236,7 +239,7 @@ def test_a_dead_or_slow_endpoint_is_given_up_after_the_last_attempt(
         (1, None, False),
         (2, None, False),
     ]
-    assert all("0.3 s" in a.error or "timed out" in a.error for a in attempts)
+    assert [a.error for a in attempts] == ["timeout", "timeout"]
     assert all(a.duration_ms < 1500 for a in attempts)
 
 
@@ -248,8 +251,7 @@ def test_a_refused_connection_is_logged_as_an_attempt(settings, endpoint, receiv
 
     attempt = WebhookAttempt.objects.get()
     assert attempt.status_code is None
-    assert "Connection failed" in attempt.error
-    assert endpoint.secret not in attempt.error
+    assert attempt.error == "connection refused"
 
 
 def test_a_redirect_is_a_failure_not_followed(endpoint, receiver):
@@ -258,18 +260,9 @@ def test_a_redirect_is_a_failure_not_followed(endpoint, receiver):
 
     webhooks.attempt_delivery(delivery.pk)
 
-    assert WebhookAttempt.objects.get().status_code == 302
+    attempt = WebhookAttempt.objects.get()
+    assert (attempt.status_code, attempt.error) == (302, "HTTP 302 (redirect not followed)")
     assert len(receiver.received) == 1
-
-
-def test_without_the_insecure_setting_local_addresses_are_refused(settings, endpoint, receiver):
-    settings.PARTNER_WEBHOOKS_ALLOW_INSECURE = False
-    delivery = event_publish("review.published", {"review": {}})[0]
-
-    webhooks.attempt_delivery(delivery.pk)
-
-    assert receiver.received == []
-    assert "non-public address" in WebhookAttempt.objects.get().error
 
 
 # --- The partner's webhook endpoints over the API ------------------------------------------

@@ -119,9 +119,10 @@ def test_a_form_sent_without_its_csrf_token_gets_the_friendly_expired_form_page(
     assert "This form has expired" in response.content.decode()
 
 
-def fetch(url: str) -> tuple[int, str]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 — loopback only
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 — loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -179,16 +180,30 @@ def test_gunicorn_answers_503_while_postgresql_is_stopped_and_recovers_when_it_r
             stdout=subprocess.DEVNULL,
             stderr=(tmp_path / "gunicorn.log").open("w"),
         )
+        key = subprocess.run(
+            [sys.executable, "manage.py", "create_partner_key", "Outage", "--scopes", "read"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout.strip()
+        api = {"Authorization": f"Bearer {key}"}
         try:
             wait_for_port(port)
             base = f"http://127.0.0.1:{port}"
             assert fetch(f"{base}/")[0] == 200
+            assert fetch(f"{base}/api/v1/procedures/", api)[0] == 200
 
             database.stop()
             status, body = fetch(f"{base}/")
             assert status == 503
             assert "be right back" in body
             assert fetch(f"{base}/healthz")[0] == 503
+            status, body = fetch(f"{base}/api/v1/procedures/", api)
+            assert status == 503
+            assert json.loads(body)["error"]["code"] == "service_unavailable"
 
             database.start()
             # The persistent connection is found broken and replaced: no restart needed.
@@ -196,6 +211,7 @@ def test_gunicorn_answers_503_while_postgresql_is_stopped_and_recovers_when_it_r
             assert status == 200, body
             assert "Find a practitioner you can trust" in body
             assert fetch(f"{base}/healthz")[0] == 200
+            assert fetch(f"{base}/api/v1/procedures/", api)[0] == 200
         finally:
             server.terminate()
             server.wait(20)

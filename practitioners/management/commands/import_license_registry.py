@@ -1,11 +1,18 @@
 """``manage.py import_license_registry FILE.csv --authority NAME``: verify licences in bulk."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from practitioners.registry import ImportReport, Problem, RegistryFileError, import_registry
+from practitioners.registry import (
+    ImportReport,
+    Problem,
+    RegistryFileError,
+    import_registry,
+    terminal_safe,
+)
 
 
 class Command(BaseCommand):
@@ -64,26 +71,33 @@ class Command(BaseCommand):
                 progress=lambda n: bar.update(n) if bar else None,
             )
         except RegistryFileError as error:
-            raise CommandError(f"{file}: {error}. Nothing was changed.") from None
+            raise CommandError(terminal_safe(f"{file}: {error}. Nothing was changed.")) from None
         finally:
             if bar is not None:
                 bar.close()
         self._report(file, report, list_limit)
         if report.malformed:
             raise CommandError(
-                f"{len(report.malformed)} malformed row(s) in {file}: nothing was changed. "
-                "Fix them and import the file again."
+                terminal_safe(
+                    f"{len(report.malformed)} malformed row(s) in {file}: nothing was changed. "
+                    "Fix them and import the file again."
+                )
             )
+
+    def _say(self, text: str, style: Callable[[str], str] | None = None) -> None:
+        """Print one line; whatever came from the file or the database is escaped."""
+        text = terminal_safe(text)
+        self.stdout.write(style(text) if style else text)
 
     def _list(self, title: str, problems: list[Problem], limit: int = 0) -> None:
         if not problems:
             return
-        self.stdout.write(f"{title} ({len(problems)}):")
+        self._say(f"{title} ({len(problems)}):")
         shown = problems if not limit else problems[:limit]
         for problem in shown:
-            self.stdout.write(f"  {problem}")
+            self._say(f"  {problem}")
         if len(shown) < len(problems):
-            self.stdout.write(f"  … and {len(problems) - len(shown)} more (see --list-limit)")
+            self._say(f"  … and {len(problems) - len(shown)} more (see --list-limit)")
 
     def _report(self, file: Path, report: ImportReport, limit: int) -> None:
         self._list("Malformed rows", report.malformed)
@@ -92,20 +106,19 @@ class Command(BaseCommand):
         self._list("Names that do not match the profile (not applied)", report.mismatched)
         self._list("Licence numbers not on file", report.unknown, limit)
         if report.not_in_registry:
-            self.stdout.write(
+            self._say(
                 f"Licences on file for {report.authority} that the registry does not list "
                 f"({len(report.not_in_registry)}):"
             )
             for line in report.not_in_registry:
-                self.stdout.write(f"  {line}")
+                self._say(f"  {line}")
         outcomes = ", ".join(
             f"{report.outcomes.get(name, 0)} {name}"
             for name in ("verified", "updated", "lapsed", "rejected", "unchanged")
         )
         verb = "Checked (dry run, nothing saved)" if not report.applied else "Imported"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{verb} {report.rows} rows for {report.authority}: {outcomes}; "
-                f"{len(report.mismatched)} mismatched, {len(report.unknown)} unknown."
-            )
+        self._say(
+            f"{verb} {report.rows} rows for {report.authority}: {outcomes}; "
+            f"{len(report.mismatched)} mismatched, {len(report.unknown)} unknown.",
+            self.style.SUCCESS,
         )
