@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practitioners', '0006_licence_renewal_constraints'),
+        ('practitioners', '0007_badge_valid_through_and_attested_dates'),
     ]
 
     operations = [
