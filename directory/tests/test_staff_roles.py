@@ -5,17 +5,16 @@ and Verifiers groups, never a superuser.
 """
 
 import pytest
-from django.test import Client
 
 from directory.demo.accounts import ensure_demo_accounts
 from directory.models import AuditEntry
+from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
 from practitioners.tests.factories import (
     AttestationFactory,
     EvidenceFactory,
     PractitionerFactory,
     ProfileClaimFactory,
-    SterilizationAnswerFactory,
 )
 from practitioners.tests.test_admin import admin_form, change_url
 from reviews.tests.factories import (
@@ -71,8 +70,7 @@ def world():
     practitioner = PractitionerFactory(first_name="Ada", last_name="Lovelace")
     licence = AttestationFactory(practitioner=practitioner, verified=True, number="RN4242")
     EvidenceFactory(attestation=licence)
-    sterilization = AttestationFactory(practitioner=practitioner, verified=True, sterilization=True)
-    SterilizationAnswerFactory(attestation=sterilization)
+    AttestationFactory(practitioner=practitioner, verified=True, sterilization=True)
     review = ReviewFactory(practitioner=practitioner, title="Careful and clean")
     ComplicationFactory(review=review)
     ReviewReportFactory(review=review)
