@@ -69,6 +69,12 @@ COVERED_ELSEWHERE: dict[str, tuple[str, str]] = {
         "serves SQLite and ran on the first pass)",
     ),
     "bash .ci/run": (".ci/run", "it is CI itself"),
+    'python manage.py reset_second_factor person@example.org --by "ticket 1234, checked by '
+    'phone by J. Admin"': (
+        "directory/tests/test_second_factor.py",
+        "it resets a real staff member's authenticator: the test runs it against an account "
+        "it made, and checks the audit entry",
+    ),
     "make clean": (_QUICKSTART, "run last in the clone, since it deletes .venv"),
     "make loadcheck": (".ci/run", "CI runs it for 10 s at 32 connections"),
     "make bench": ("bench/tests", _BENCHMARK),
