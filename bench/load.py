@@ -134,3 +134,27 @@ def run_load(
         cache_misses=raw.get("cache_misses", 0),
         cache_none=raw.get("cache_none", 0),
     )
+
+
+def combine(results: list[LoadResult]) -> LoadResult:
+    """Loads run side by side (one per server): requests and rates add up; the latencies
+    are the worst of them, since percentiles of separate runs cannot be merged exactly."""
+    detail = {
+        name: sum(result.error_detail.get(name, 0) for result in results)
+        for name in results[0].error_detail
+    }
+    return LoadResult(
+        connections=sum(result.connections for result in results),
+        seconds=max(result.seconds for result in results),
+        requests=sum(result.requests for result in results),
+        requests_per_second=round(sum(result.requests_per_second for result in results), 1),
+        median_ms=max(result.median_ms for result in results),
+        p90_ms=max(result.p90_ms for result in results),
+        p99_ms=max(result.p99_ms for result in results),
+        max_ms=max(result.max_ms for result in results),
+        errors=sum(result.errors for result in results),
+        error_detail=detail,
+        cache_hits=sum(result.cache_hits for result in results),
+        cache_misses=sum(result.cache_misses for result in results),
+        cache_none=sum(result.cache_none for result in results),
+    )

@@ -238,6 +238,17 @@ class Replica:
         return {"state": row[0], "sync_state": row[1], "replay_lag_bytes": int(row[2] or 0)}
 
 
+# A busy backend publishes its statistics once idle, up to 10 s later (PostgreSQL 15's
+# PGSTAT_IDLE_INTERVAL): wait that long before reading counters after a load.
+STATS_SETTLE_SECONDS = 11
+
+
+def settled_stats(*urls: str) -> list[dict]:
+    """``stats`` of each database once the counters of the load just run are published."""
+    time.sleep(STATS_SETTLE_SECONDS)
+    return [stats(url) for url in urls]
+
+
 def stats(url: str) -> dict:
     """What the database at ``url`` has served so far: its counters since the last reset."""
     with _connect(url) as connection:

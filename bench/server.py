@@ -13,10 +13,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(candidates: range | None = None) -> int:
+    """A loopback port nothing listens on: the first free one of ``candidates``, else any."""
+    for port in candidates or [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise SystemExit(f"No free port in {candidates.start}-{candidates.stop - 1}")
 
 
 def start(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
