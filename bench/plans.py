@@ -19,6 +19,8 @@ from dataclasses import dataclass
 LARGE_TABLE_ROWS = 10_000
 MAX_SORTED_ROWS = 10_000
 SORT_NODES = frozenset({"Sort", "Incremental Sort"})
+# Sort keys can be whole expressions (a distance formula): names are cut to this length.
+KEY_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,13 @@ def findings(plan: dict, sizes: dict[str, int]) -> list[Finding]:
         elif kind in SORT_NODES:
             rows = sorted_rows(node)
             if rows > MAX_SORTED_ROWS:
-                keys = ", ".join(node.get("Sort Key", ()))
+                keys = ", ".join(_short(key) for key in node.get("Sort Key", ()))
                 found.append(Finding(f"{kind} ({keys})", f"sorts {rows:,} rows"))
     return found
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= KEY_LENGTH else text[: KEY_LENGTH - 1] + "…"
 
 
 def outline(plan: dict) -> list[str]:
@@ -80,7 +86,7 @@ def outline(plan: dict) -> list[str]:
         if node.get("Index Name"):
             label += f" using {node['Index Name']}"
         if node.get("Sort Key"):
-            label += f" by {', '.join(node['Sort Key'])}"
+            label += f" by {', '.join(_short(key) for key in node['Sort Key'])}"
         details = [f"rows {_rows(node):,}"]
         if node.get("Actual Loops", 1) > 1:
             details.append(f"loops {node['Actual Loops']}")

@@ -202,6 +202,12 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def _node_kind(finding: str) -> str:
+    """A finding's plan node without its literals: "Seq Scan on x", "Sort of > 10k rows"."""
+    node = finding.split(":", 1)[0]
+    return "Sort of more than 10k rows" if "Sort (" in node else node
+
+
 def table(result: dict) -> str:
     floor = floor_rps(result)
     conditions = result["conditions"]
@@ -267,7 +273,15 @@ def table(result: dict) -> str:
             "",
             f"Query classes: {len(classes)} "
             f"({', '.join(f'{kind} {n}' for kind, n in per_kind.items())}), {explained} "
-            f"requests EXPLAINed; {len(failing)} classes with a plan over budget (below)",
+            f"requests EXPLAINed; {len(failing)} classes with a plan over budget",
+        ]
+        by_node: dict[tuple[str, str], int] = {}
+        for found in failing:
+            for node in {_node_kind(finding) for finding in found["findings"]}:
+                by_node[found["kind"], node] = by_node.get((found["kind"], node), 0) + 1
+        lines += [
+            f"  {count:4} {kind} classes: {node}"
+            for (kind, node), count in sorted(by_node.items(), key=lambda item: -item[1])
         ]
         slowest = sorted(
             (

@@ -91,6 +91,16 @@ def test_a_sort_of_more_than_10k_rows_fails_even_under_a_limit():
     assert found.detail == "sorts 30,000 rows"
 
 
+def test_a_long_sort_key_is_cut_short_in_the_finding():
+    distance = "('12742.0176'::double precision * asin(LEAST(sqrt(power(sin(" + "x" * 200
+    sort = node("Sort", 21, children=[node("Index Scan", 12_000)], **{"Sort Key": [distance]})
+
+    (found,) = plans.findings(plan(sort), SIZES)
+
+    assert len(found.node) < 80
+    assert found.node.endswith("…)")
+
+
 def test_a_sort_counts_rows_over_every_loop_and_parallel_worker():
     sort = node("Sort", 4_000, loops=3, children=[node("Hash Join", 4_000, loops=3)])
 
