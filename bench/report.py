@@ -285,15 +285,16 @@ def table(result: dict) -> str:
         ]
         slowest = sorted(
             (
-                (one["render_ms"], one.get("sql_ms") or 0.0, c["kind"], c["class"])
+                (one["render_ms"], one.get("sql_ms"), c["kind"], c["class"])
                 for c in classes
                 for one in c["explained"]
             ),
+            key=lambda item: item[0],
             reverse=True,
         )[:10]
-        lines.append("Slowest renders in-process (page cache off): render, of which SQL")
+        lines.append("Slowest renders in-process (page cache off): render, of which SQL execution")
         lines += [
-            f"  {render:7.0f} ms {sql:7.0f} ms  {kind} [{name}]"
+            f"  {render:7.0f} ms {'-' if sql is None else f'{sql:.0f}':>7} ms  {kind} [{name}]"
             for render, sql, kind, name in slowest
         ]
     memory = result.get("memory", {})
