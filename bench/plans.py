@@ -75,7 +75,8 @@ def _short(text: str) -> str:
 
 
 def outline(plan: dict) -> list[str]:
-    """The plan as short indented lines: node, relation or index, rows, time, buffers."""
+    """The plan as short indented lines: node, relation or index, rows (actual over all
+    loops, then the estimate and the actual per loop), loops, time, buffers."""
     lines = []
     for depth, node in walk(plan["Plan"]):
         label = node.get("Node Type", "?")
@@ -88,6 +89,10 @@ def outline(plan: dict) -> list[str]:
         if node.get("Sort Key"):
             label += f" by {', '.join(_short(key) for key in node['Sort Key'])}"
         details = [f"rows {_rows(node):,}"]
+        if "Plan Rows" in node:
+            # The planner's estimate per loop, beside the actual rows per loop: a large gap
+            # is a misestimate, the usual reason for a bad plan.
+            details.append(f"est {node['Plan Rows']:,}/loop vs {node.get('Actual Rows', 0):,.0f}")
         if node.get("Actual Loops", 1) > 1:
             details.append(f"loops {node['Actual Loops']}")
         if "Actual Total Time" in node:

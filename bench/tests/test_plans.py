@@ -132,6 +132,7 @@ def test_the_outline_names_nodes_tables_indexes_and_rows():
             "Index Name": "summary_rating_order_idx",
             "Actual Total Time": 0.2,
             "Shared Hit Blocks": 30,
+            "Plan Rows": 4,
         },
     )
 
@@ -140,7 +141,7 @@ def test_the_outline_names_nodes_tables_indexes_and_rows():
     assert lines[0].startswith("Limit (rows 21")
     assert lines[1] == (
         "  Index Scan on reviews_practitionersummary using summary_rating_order_idx "
-        "(rows 21, 0.2 ms, buffers 30)"
+        "(rows 21, est 4/loop vs 21, 0.2 ms, buffers 30)"
     )
 
 
