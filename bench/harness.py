@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import report, server, workload
-from bench.load import LoadResult, combine, loader_name, run_load
+from bench.load import LoadResult, combine, loader_name, run_load, walkers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -304,6 +304,15 @@ def explain_classes(
     return classes
 
 
+def server_starts(lines: int, servers: int, per_server: int, offset: int) -> list[tuple[int, int]]:
+    """For loads run side by side on ``servers`` servers, each with ``per_server`` walkers
+    through one paths file: each load's first line and the number of equal parts the file
+    is cut into, so that every walker starts on a part of its own."""
+    regions = servers * per_server
+    part = lines // regions
+    return [(offset + index * per_server * part, regions) for index in range(servers)]
+
+
 class Loads:
     """The load runs against the served site, each one recorded with the machine's load."""
 
@@ -351,6 +360,7 @@ class Loads:
         api_header = f"Authorization: Bearer {self.keys.fresh()}"
         before = os.getloadavg()[0]
         share = max(1, connections // len(bases))
+        starts = server_starts(lines, len(bases), walkers(self.loader, share), offset)
         with ThreadPoolExecutor(len(bases)) as pool:
             futures = [
                 pool.submit(
@@ -360,7 +370,8 @@ class Loads:
                     connections=share,
                     seconds=self.args.tail_duration,
                     paths_file=paths_file,
-                    offset=offset + index * lines // len(bases),
+                    offset=starts[index][0],
+                    regions=starts[index][1],
                     api_header=api_header,
                 )
                 for index, base in enumerate(bases)

@@ -60,6 +60,11 @@ def _summary_line(output: str) -> dict:
     raise RuntimeError(f"the load generator printed no summary:\n{output[-2000:]}")
 
 
+def walkers(loader: str, connections: int) -> int:
+    """How many walks through a paths file one load makes: one per wrk thread, else one."""
+    return max(1, min(connections, os.cpu_count() or 1)) if loader == "wrk" else 1
+
+
 def run_load(
     loader: str,
     url: str,
@@ -69,12 +74,18 @@ def run_load(
     headers: dict[str, str] | None = None,
     paths_file: Path | None = None,
     offset: int = 0,
+    regions: int = 0,
     api_header: str = "",
 ) -> LoadResult:
-    """Load ``url`` (or, with ``paths_file``, the server at ``url`` with those paths)."""
+    """Load ``url`` (or, with ``paths_file``, the server at ``url`` with those paths).
+
+    A paths file is cut into ``regions`` equal parts (default: one per walker); walker *i*
+    starts ``i`` parts after ``offset``. Loads run side by side pass the total of their
+    walkers and offsets a whole number of parts apart, so that no two walk the same lines.
+    """
     header_lines = [f"{name}: {value}" for name, value in (headers or {}).items()]
     if loader == "wrk":
-        threads = max(1, min(connections, os.cpu_count() or 1))
+        threads = walkers(loader, connections)
         command = [
             "wrk",
             f"--threads={threads}",
@@ -87,7 +98,7 @@ def run_load(
             command += ["--header", line]
         command.append(url)
         if paths_file:
-            command += ["--", str(paths_file), str(threads), str(offset), api_header]
+            command += ["--", str(paths_file), str(regions or threads), str(offset), api_header]
     else:
         command = [
             sys.executable,

@@ -1,6 +1,6 @@
 -- Walks a file of request paths, one per line, instead of requesting one URL again and again.
--- wrk --script=wrk_paths.lua URL -- PATHS_FILE THREADS OFFSET [API_HEADER]
--- Thread i starts at OFFSET + i * (lines / THREADS) and takes the next line for every
+-- wrk --script=wrk_paths.lua URL -- PATHS_FILE REGIONS OFFSET [API_HEADER]
+-- Thread i starts at OFFSET + i * (lines / REGIONS) and takes the next line for every
 -- request, wrapping at the end. Paths under /api/ carry API_HEADER ("Name: value").
 -- Counts the page cache's verdicts (X-Page-Cache: hit, miss, or none) and prints wrk's
 -- summary as one JSON line the harness reads (latencies in microseconds).
