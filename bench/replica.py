@@ -38,6 +38,10 @@ MATCHED_SETTINGS = (
 )
 
 
+# Seconds a reused replica gets to catch up before it is made again.
+REUSE_TIMEOUT = 30
+
+
 class ReplicaError(RuntimeError):
     pass
 
@@ -192,7 +196,9 @@ class Replica:
         if (self.directory / "PG_VERSION").exists():
             try:
                 self.start()
-                self.wait_caught_up()
+                # A replica stopped for long needs WAL the primary may have recycled; making
+                # it again (a base backup) is then quicker than waiting.
+                self.wait_caught_up(timeout=REUSE_TIMEOUT)
             except ReplicaError:
                 made_in = self.create()
         else:
