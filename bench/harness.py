@@ -42,6 +42,10 @@ PARTS = ("explain", "tail", "zipf", "hot")
 ZIPF_LENGTH = 200_000
 # Seconds of unmeasured load on a newly started server before its first measured run.
 SERVER_WARMUP = 10
+# Seconds between a load and the flush of the page cache before the next one.
+SETTLE_SECONDS = 3
+# Distinct requests per kind in the warm-up sequence (drawn with another seed).
+WARMUP_DISTINCT = 500
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -356,6 +360,9 @@ class Loads:
         from bench import cachestate
 
         if cold:
+            # Requests still in flight when the previous load stopped would store their
+            # pages after the flush: let them finish first.
+            time.sleep(SETTLE_SECONDS)
             cachestate.flush()
         api_header = f"Authorization: Bearer {self.keys.fresh()}"
         before = os.getloadavg()[0]
@@ -387,10 +394,10 @@ class Loads:
             "page_cache_memory": cachestate.memory(),
         }
 
-    def warm(self, bases: list[str], paths_file: Path, lines: int) -> None:
-        """Requests from the far end of a paths file, unmeasured, for ``SERVER_WARMUP`` s
-        or the warm-up time if longer: each new worker imports, compiles its templates and
-        opens its connections before the measured runs (which empty the page cache first)."""
+    def warm(self, bases: list[str], paths_file: Path) -> None:
+        """Requests of the warm-up sequence (none of the measured ones), unmeasured, for
+        ``SERVER_WARMUP`` s or the warm-up time if longer: each new worker imports, compiles
+        its templates and opens its connections before the measured runs."""
         with ThreadPoolExecutor(len(bases)) as pool:
             for future in [
                 pool.submit(
@@ -400,7 +407,6 @@ class Loads:
                     connections=self.args.connections,
                     seconds=max(self.args.warmup, SERVER_WARMUP),
                     paths_file=paths_file,
-                    offset=lines * 3 // 4,
                     api_header=f"Authorization: Bearer {self.keys.fresh()}",
                 )
                 for base in bases
@@ -448,7 +454,9 @@ def mixed(loads: Loads, bases: list[str], paths_file: Path, lines: int, *, one: 
     }
 
 
-def scale_out_runs(args, env, loads: Loads, paths_file: Path, lines: int, log_stamp: str) -> dict:
+def scale_out_runs(
+    args, env, loads: Loads, paths_file: Path, lines: int, warmup_file: Path, log_stamp: str
+) -> dict:
     """The long-tail mix against two gunicorn instances sharing the database and Redis."""
     processes = []
     bases = []
@@ -458,7 +466,7 @@ def scale_out_runs(args, env, loads: Loads, paths_file: Path, lines: int, log_st
             log = RESULTS / f"{log_stamp}-gunicorn-{index + 2}.log"
             processes.append(server.start(env, port, log))
             bases.append(f"http://127.0.0.1:{port}")
-        loads.warm(bases, paths_file, lines)
+        loads.warm(bases, warmup_file)
         run = mixed(loads, bases, paths_file, lines, one=False)
         run["workers"] = [server.worker_memory(process) for process in processes]
     finally:
@@ -468,7 +476,9 @@ def scale_out_runs(args, env, loads: Loads, paths_file: Path, lines: int, log_st
     return run
 
 
-def replica_runs(args, env, loads: Loads, paths_file: Path, lines: int, log_stamp: str) -> dict:
+def replica_runs(
+    args, env, loads: Loads, paths_file: Path, lines: int, warmup_file: Path, log_stamp: str
+) -> dict:
     """The long-tail mix with reads of public data sent to a streaming replica."""
     from bench import replica
 
@@ -480,7 +490,7 @@ def replica_runs(args, env, loads: Loads, paths_file: Path, lines: int, log_stam
     urls = (standby.url, env["DATABASE_URL"])
     process = server.start(replica_env, port, RESULTS / f"{log_stamp}-gunicorn-replica.log")
     try:
-        loads.warm([f"http://127.0.0.1:{port}"], paths_file, lines)
+        loads.warm([f"http://127.0.0.1:{port}"], warmup_file)
         before = replica.settled_stats(*urls)
         run = mixed(loads, [f"http://127.0.0.1:{port}"], paths_file, lines, one=True)
         run["workers"] = [server.worker_memory(process)]
@@ -529,6 +539,14 @@ def main(argv: list[str] | None = None) -> int:
     tail_mix = workload.tail_sequence(work, args.seed)
     zipf = workload.zipf_sequence(work, ZIPF_LENGTH, args.seed, exponent=args.zipf_exponent)
     tail_mix_file = write_paths("tail-mix", tail_mix)
+    warm_seed = args.seed + 1
+    warmup_file = write_paths(
+        "warmup",
+        workload.tail_sequence(
+            workload.build(vocabulary, seed=warm_seed, distinct=min(WARMUP_DISTINCT, distinct)),
+            warm_seed,
+        ),
+    )
     zipf_file = write_paths("zipf", zipf)
 
     targets = pages.pick_targets()
@@ -586,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     redis_memory: dict | None = None
     scale_out: dict = {}
     try:
-        loads.warm([base], tail_mix_file, len(tail_mix))
+        loads.warm([base], warmup_file)
         runs["floor"] = loads.url(base, "/bench/floor")
         print_run("floor", runs["floor"]["one"], runs["floor"]["many"], args.connections)
         if "tail" in args.parts:
@@ -637,11 +655,11 @@ def main(argv: list[str] | None = None) -> int:
         server.stop(main_server)
         if args.scale_out and "tail" in args.parts:
             scale_out["two_instances"] = scale_out_runs(
-                args, env, loads, tail_mix_file, len(tail_mix), stamp
+                args, env, loads, tail_mix_file, len(tail_mix), warmup_file, stamp
             )
         if args.replica and "tail" in args.parts:
             scale_out["replica"] = replica_runs(
-                args, env, loads, tail_mix_file, len(tail_mix), stamp
+                args, env, loads, tail_mix_file, len(tail_mix), warmup_file, stamp
             )
     finally:
         server.stop(main_server)

@@ -61,6 +61,23 @@ def _errors(run: dict | None) -> int:
     return sum(part["errors"] for part in (run.get("one"), run.get("many")) if part)
 
 
+def _wrapped(run: dict | None) -> bool:
+    return any(
+        (part or {}).get("wrapped") for part in ((run or {}).get("one"), (run or {}).get("many"))
+    )
+
+
+def _check_distinct(check, name: str, run: dict) -> None:
+    """A long-tail run that outlasted its pool asked for some requests twice: not a long tail."""
+    wrapped = _wrapped(run)
+    check(
+        name,
+        "every request distinct (raise --distinct if not)",
+        "pool exhausted" if wrapped else "yes",
+        not wrapped,
+    )
+
+
 def budgets(result: dict, *, full_size: bool) -> dict:
     """Every budget of the spec, measured; enforced only on PostgreSQL at the budget size."""
     checks = []
@@ -86,7 +103,9 @@ def budgets(result: dict, *, full_size: bool) -> dict:
         wanted = budget["floor_share"]
         check(name, f"≥ {wanted}x floor req/s", share, share is not None and share >= wanted)
         check(name, "no errors", _errors(run), _errors(run) == 0)
+        _check_distinct(check, name, run)
     if runs.get("tail_mix"):
+        _check_distinct(check, "long-tail mix", runs["tail_mix"])
         check(
             "long-tail mix", "no errors", _errors(runs["tail_mix"]), not _errors(runs["tail_mix"])
         )
@@ -244,7 +263,7 @@ def table(result: dict) -> str:
             header,
         ]
         for kind, run in runs["tail"].items():
-            wrapped = " (pool exhausted: repeats)" if run["many"].get("wrapped") else ""
+            wrapped = " (pool exhausted: repeats)" if _wrapped(run) else ""
             lines.append(_row(kind, run, floor, wrapped))
         if runs.get("tail_mix"):
             lines.append(_row("mix of the four", runs["tail_mix"], floor))

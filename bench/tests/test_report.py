@@ -132,6 +132,15 @@ def test_any_error_in_any_run_misses_the_budget():
     assert ("scale-out replica", "no errors") in failed
 
 
+def test_a_long_tail_run_that_outlasted_its_pool_is_not_a_long_tail():
+    measured = result()
+    measured["runs"]["tail"]["api_list"]["one"]["wrapped"] = True
+
+    failed, _ = missed(measured)
+
+    assert failed == [("long tail api_list", "every request distinct (raise --distinct if not)")]
+
+
 def test_a_query_class_with_a_bad_plan_fails_naming_the_class_and_the_node():
     measured = result()
     measured["classes"][0]["findings"] = [
