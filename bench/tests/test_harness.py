@@ -5,12 +5,12 @@ import argparse
 
 import pytest
 
-from bench import harness, workload
+from bench import classes, harness, runs, workload
 
 
 def test_walkers_on_servers_side_by_side_each_start_on_a_part_of_their_own():
     lines = 9955
-    starts = harness.server_starts(lines, servers=2, per_server=2, offset=lines // 4)
+    starts = runs.server_starts(lines, servers=2, per_server=2, offset=lines // 4)
     walkers = sorted(
         (first + walker * (lines // regions)) % lines
         for first, regions in starts
@@ -23,7 +23,7 @@ def test_walkers_on_servers_side_by_side_each_start_on_a_part_of_their_own():
 
 
 def test_one_server_keeps_the_walkers_of_one_load():
-    assert harness.server_starts(1000, servers=1, per_server=2, offset=250) == [(250, 2)]
+    assert runs.server_starts(1000, servers=1, per_server=2, offset=250) == [(250, 2)]
 
 
 def request(path: str, breadth=(0, 0.0, 1)) -> workload.Request:
@@ -35,9 +35,9 @@ def test_a_class_is_explained_by_its_first_and_its_broadest_request():
     broadest = request("/practitioners/?q=skin&page=3", (50_000, 0.0, 3))
     other = request("/practitioners/?q=smith", (780, 0.0, 1))
 
-    assert harness.representatives([first, broadest, other], 2) == [first, broadest]
-    assert harness.representatives([first, broadest, other], 1) == [first]
-    assert harness.representatives([broadest, other], 2) == [broadest]
+    assert classes.representatives([first, broadest, other], 2) == [first, broadest]
+    assert classes.representatives([first, broadest, other], 1) == [first]
+    assert classes.representatives([broadest, other], 2) == [broadest]
 
 
 def test_a_port_range_is_read_from_first_to_last():
