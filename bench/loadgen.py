@@ -3,9 +3,13 @@
 ``python -m bench.loadgen URL --connections 16 --duration 10 [--header "Name: value"]``
 keeps N keep-alive connections busy for the duration, each sending the next request as
 soon as the previous response is read (as wrk does), and prints the same one-line JSON
-summary as ``wrk_report.lua``. It is asyncio on raw sockets with no dependency, so it
-costs more CPU per request than wrk: page throughput is always compared with the floor
-measured by the same generator in the same run.
+summary as ``wrk_report.lua``. With ``--paths FILE`` it requests the file's paths (one a
+line) in turn from ``--offset`` instead of the URL's, paths under ``/api/`` carrying
+``--api-header``, and counts the page cache's verdicts as ``wrk_paths.lua`` does.
+
+It is asyncio on raw sockets with no dependency, so it costs more CPU per request than
+wrk: page throughput is always compared with the floor measured by the same generator in
+the same run.
 """
 
 import argparse
@@ -26,10 +30,35 @@ class Tally:
     write_errors: int = 0
     status_errors: int = 0
     timeout_errors: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    cache_none: int = 0
+
+    def count_verdict(self, verdict: str) -> None:
+        if verdict == "hit":
+            self.cache_hits += 1
+        elif verdict == "miss":
+            self.cache_misses += 1
+        else:
+            self.cache_none += 1
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
-    """Read one response; return (status, bytes read, whether the connection stays open)."""
+class Requests:
+    """The request bytes to send next: one fixed request, or a list of them walked in turn."""
+
+    def __init__(self, prepared: list[bytes], offset: int = 0):
+        self.prepared = prepared
+        self.position = offset % len(prepared)
+
+    def next(self) -> bytes:
+        request = self.prepared[self.position]
+        self.position = (self.position + 1) % len(self.prepared)
+        return request
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool, str]:
+    """Read one response: status, bytes read, whether the connection stays open, and the
+    page cache's verdict (X-Page-Cache)."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
@@ -53,13 +82,13 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
     else:
         body = await reader.read()
         size += len(body)
-        return status, size, False
+        return status, size, False, headers.get("x-page-cache", "")
     keep_alive = headers.get("connection", "").lower() != "close"
-    return status, size, keep_alive
+    return status, size, keep_alive, headers.get("x-page-cache", "")
 
 
 async def _connection(
-    host: str, port: int, request: bytes, deadline: float, timeout: float, tally: Tally
+    host: str, port: int, requests: Requests, deadline: float, timeout: float, tally: Tally
 ) -> None:
     reader = writer = None
     while time.perf_counter() < deadline:
@@ -74,14 +103,16 @@ async def _connection(
                 continue
         started = time.perf_counter()
         try:
-            writer.write(request)
+            writer.write(requests.next())
             await writer.drain()
         except OSError:
             tally.write_errors += 1
             writer = None
             continue
         try:
-            status, size, keep_alive = await asyncio.wait_for(_read_response(reader), timeout)
+            status, size, keep_alive, verdict = await asyncio.wait_for(
+                _read_response(reader), timeout
+            )
         except TimeoutError:
             tally.timeout_errors += 1
             writer.close()
@@ -94,6 +125,7 @@ async def _connection(
             continue
         tally.latencies_us.append((time.perf_counter() - started) * 1e6)
         tally.bytes += size
+        tally.count_verdict(verdict)
         if status >= 400:
             tally.status_errors += 1
         if not keep_alive:
@@ -110,22 +142,44 @@ def _percentile(sorted_values: list[float], percent: float) -> float:
     return sorted_values[index]
 
 
+def _request(target: str, netloc: str, headers: list[str]) -> bytes:
+    lines = [f"GET {target} HTTP/1.1", f"Host: {netloc}", "User-Agent: bench.loadgen", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
 async def run(
-    url: str, connections: int, duration: float, headers: list[str], timeout: float = 10.0
+    url: str,
+    connections: int,
+    duration: float,
+    headers: list[str],
+    timeout: float = 10.0,
+    *,
+    paths: list[str] | None = None,
+    offset: int = 0,
+    api_header: str = "",
 ) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", "User-Agent: bench.loadgen"]
-    lines += headers
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    if paths:
+        prepared = [
+            _request(
+                path,
+                parts.netloc,
+                [*headers, api_header] if api_header and path.startswith("/api/") else headers,
+            )
+            for path in paths
+        ]
+    else:
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        prepared = [_request(target, parts.netloc, headers)]
+    requests = Requests(prepared, offset)
     tally = Tally()
     started = time.perf_counter()
     deadline = started + duration
     await asyncio.gather(
-        *(_connection(host, port, request, deadline, timeout, tally) for _ in range(connections))
+        *(_connection(host, port, requests, deadline, timeout, tally) for _ in range(connections))
     )
     elapsed = time.perf_counter() - started
     latencies = sorted(tally.latencies_us)
@@ -143,6 +197,9 @@ async def run(
         "p99_us": _percentile(latencies, 99),
         "max_us": latencies[-1] if latencies else 0.0,
         "mean_us": statistics.fmean(latencies) if latencies else 0.0,
+        "cache_hits": tally.cache_hits,
+        "cache_misses": tally.cache_misses,
+        "cache_none": tally.cache_none,
     }
 
 
@@ -152,8 +209,25 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=1)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--header", action="append", default=[])
+    parser.add_argument("--paths", help="a file of paths to request in turn, one a line")
+    parser.add_argument("--offset", type=int, default=0, help="the line to start from")
+    parser.add_argument("--api-header", default="", help="a header for paths under /api/")
     args = parser.parse_args()
-    summary = asyncio.run(run(args.url, args.connections, args.duration, args.header))
+    paths = None
+    if args.paths:
+        with open(args.paths) as listed:
+            paths = [line.strip() for line in listed if line.strip()]
+    summary = asyncio.run(
+        run(
+            args.url,
+            args.connections,
+            args.duration,
+            args.header,
+            paths=paths,
+            offset=args.offset,
+            api_header=args.api_header,
+        )
+    )
     print("BENCH_JSON " + json.dumps(summary))
 
 

@@ -1,16 +1,19 @@
 """The Django side of the benchmark: what to request, and what each request costs the database.
 
 Runs inside the harness process after ``django.setup()`` with the same environment as the
-served site. It picks realistic targets from the data (the most common surname, the city
-with most clinics, the practitioner with most reviews), counts each page's SQL queries
-through Django's test client with the page cache off, times that uncached render, and
-captures the query plans of what it ran (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY
-PLAN on SQLite).
+served site. It reads the generator's vocabulary from the seeded data, picks the fixed
+hot URLs (the most common surname, the city with most clinics, the practitioner with most
+reviews), renders pages in-process through Django's test client with the page cache off
+to count their SQL queries and capture it (``CaptureQueriesContext``), and EXPLAINs what
+they ran: ``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` on PostgreSQL, ``EXPLAIN QUERY PLAN``
+on SQLite.
 """
 
+import json
 import re
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -19,8 +22,10 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-# The search filter combinations of the budget; each is benchmarked on the HTML search
-# page and on the API list with the same query string.
+from bench import plans, workload
+
+# The fixed hot URLs' search filter combinations; each is loaded on the HTML search page
+# and on the API list with the same query string.
 SEARCH_FILTERS: dict[str, dict[str, str]] = {
     "all": {},
     "q": {"q": "{name}"},
@@ -28,14 +33,12 @@ SEARCH_FILTERS: dict[str, dict[str, str]] = {
     "verified": {"verified": "1", "no_severe": "1", "skin_type": "V"},
     "exclude": {"exclude_complication": "infection"},
 }
-# A table holding more rows than this is "large": a full scan of it is a finding.
-LARGE_TABLE_ROWS = 10_000
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    kind: str  # floor | search | profile | api_list | api_detail
+    kind: str  # search | profile | api_list | api_detail
     path: str
     api: bool = False
 
@@ -120,8 +123,9 @@ def _query(filters: dict[str, str], targets: Targets) -> str:
     return f"?{query}" if query else ""
 
 
-def scenarios(targets: Targets) -> list[Scenario]:
-    found = [Scenario("floor", "floor", "/bench/floor")]
+def hot_urls(targets: Targets) -> list[Scenario]:
+    """The fixed URLs of the page cache's own check: each requested again and again."""
+    found = []
     for name, filters in SEARCH_FILTERS.items():
         found.append(
             Scenario(f"search_{name}", "search", "/practitioners/" + _query(filters, targets))
@@ -158,8 +162,8 @@ def revoke_partner_key(key_id: int) -> None:
 
 def inspect(path: str, *, api_key: str = "", repeat: int = 5) -> Inspection:
     """Request a page with the page cache off: status, queries, SQL, median render time."""
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_key}"} if api_key else {}
-    client = Client(SERVER_NAME="127.0.0.1", raise_request_exception=False)
+    client = _client()
+    headers = _auth(api_key)
     with override_settings(PAGE_CACHE_SECONDS=0):
         client.get(path, **headers)  # warm the process and the database's buffers
         with CaptureQueriesContext(connection) as captured:
@@ -179,7 +183,32 @@ def inspect(path: str, *, api_key: str = "", repeat: int = 5) -> Inspection:
     )
 
 
-def _table_sizes() -> dict[str, int]:
+def capture(path: str, *, api_key: str = "") -> Inspection:
+    """Render a page once in-process with the page cache off, capturing its SQL.
+
+    ``uncached_ms`` is that one render's wall time: Python and SQL together.
+    """
+    client = _client()
+    with override_settings(PAGE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.get(path, **_auth(api_key))
+        elapsed = (time.perf_counter() - started) * 1000
+        sql = [query["sql"] for query in captured.captured_queries]
+    return Inspection(
+        status=response.status_code, queries=len(sql), uncached_ms=round(elapsed, 2), sql=sql
+    )
+
+
+def _client() -> Client:
+    return Client(SERVER_NAME="127.0.0.1", raise_request_exception=False)
+
+
+def _auth(api_key: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_key}"} if api_key else {}
+
+
+def table_sizes() -> dict[str, int]:
+    """Rows per table: the planner's estimate on PostgreSQL (after ANALYZE), a count on SQLite."""
     tables = connection.introspection.table_names()
     sizes = {}
     with connection.cursor() as cursor:
@@ -198,38 +227,138 @@ def _table_sizes() -> dict[str, int]:
 
 
 def explain(sql_statements: list[str], sizes: dict[str, int]) -> list[dict]:
-    """The plan of each SELECT, with the full scans of large tables called out."""
-    plans = []
+    """Each SELECT's plan, execution time and findings against the budget (bench.plans)."""
+    explained = []
     for sql in sql_statements:
         if not sql.lstrip().upper().startswith("SELECT"):
             continue
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-                lines = [row[0] for row in cursor.fetchall()]
-                scans = re.findall(r"Seq Scan on (\w+)", "\n".join(lines))
-                timing = re.search(r"Execution Time: ([\d.]+) ms", "\n".join(lines))
-                execution_ms = float(timing.group(1)) if timing else None
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+                raw = cursor.fetchone()[0]
+                plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
+                found = plans.findings(plan, sizes)
+                lines = plans.outline(plan)
+                execution_ms = plan.get("Execution Time")
             else:
                 cursor.execute("EXPLAIN QUERY PLAN " + sql)
                 lines = [row[-1] for row in cursor.fetchall()]
-                scans = [
-                    match.group(1)
-                    for line in lines
-                    if (match := re.match(r"SCAN (\w+)", line)) and "INDEX" not in line
-                ]
+                found = plans.sqlite_findings(lines, sizes)
                 execution_ms = None
-        large = sorted({table for table in scans if sizes.get(table, 0) > LARGE_TABLE_ROWS})
-        plans.append(
+        explained.append(
             {
                 "sql": sql,
                 "plan": lines,
                 "execution_ms": execution_ms,
-                "full_scans_of_large_tables": large,
+                "findings": [str(finding) for finding in found],
             }
         )
-    return plans
+    return explained
 
 
-def table_sizes() -> dict[str, int]:
-    return _table_sizes()
+# -- The generator's vocabulary ---------------------------------------------------------------
+
+# Words too common in English to be what a patient searches for.
+STOP_WORDS = frozenset(
+    {
+        "about", "after", "also", "and", "are", "before", "but", "can", "for", "from", "has",
+        "have", "her", "his", "into", "its", "more", "not", "offers", "one", "our", "she",
+        "that", "the", "their", "them", "they", "this", "those", "through", "was", "were",
+        "when", "where", "which", "while", "who", "with", "years", "year", "experience",
+    }
+)  # fmt: skip
+BIO_SAMPLE = 2_000
+WORDS_KEPT = 120
+SURNAMES_KEPT = 400
+COORDINATE_SAMPLE = 500
+POSTAL_CODE_SAMPLE = 300
+
+
+def _every_nth(queryset, wanted: int):
+    """About ``wanted`` rows spread evenly over the table by primary key (deterministic)."""
+    total = queryset.count()
+    step = max(1, total // max(wanted, 1))
+    return queryset.order_by("pk")[::step] if total else []
+
+
+def _counted_words(texts, weights) -> Counter:
+    counted: Counter = Counter()
+    for text, weight in zip(texts, weights, strict=True):
+        for word in set(re.findall(r"[a-z]{3,}", text.lower())):
+            if word not in STOP_WORDS:
+                counted[word] += weight
+    return counted
+
+
+def vocabulary() -> workload.Vocabulary:
+    """What the request generator draws from, read from the seeded data, deterministically.
+
+    Counts are practitioners: by surname, by their clinic's city, by a word of their
+    clinic's name. Words are the commonest of clinic names and of a sample of bios.
+    """
+    from practitioners import geo
+    from practitioners.models import Clinic, Practitioner, Procedure, Profession
+    from reviews.models import ComplicationType, SkinType
+
+    practitioners = Practitioner.objects.all()
+    surnames = list(
+        practitioners.values("last_name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "last_name")
+        .values_list("last_name", "n")[:SURNAMES_KEPT]
+    )
+    cities = []
+    for city, count in (
+        practitioners.exclude(clinic=None)
+        .values("clinic__city")
+        .annotate(n=Count("id"))
+        .order_by("-n", "clinic__city")
+        .values_list("clinic__city", "n")
+    ):
+        try:
+            geo.resolve_place(city)
+        except geo.UnknownPlace:
+            continue
+        cities.append((city, count))
+    postal_codes = []
+    for clinic in _every_nth(Clinic.objects.exclude(postal_code=""), POSTAL_CODE_SAMPLE):
+        try:
+            geo.resolve_place(clinic.postal_code)
+        except geo.UnknownPlace:
+            continue
+        postal_codes.append(clinic.postal_code)
+    clinic_names = list(
+        practitioners.exclude(clinic=None)
+        .values("clinic__name")
+        .annotate(n=Count("id"))
+        .order_by("clinic__name")
+        .values_list("clinic__name", "n")
+    )
+    matched = _counted_words([name for name, _ in clinic_names], [n for _, n in clinic_names])
+    bios = [p.bio for p in _every_nth(practitioners.only("id", "bio"), BIO_SAMPLE)]
+    # Bio words counted as if every bio had been read, to rank them beside clinic words.
+    scale = max(1, practitioners.count() // max(len(bios), 1))
+    seen = matched + _counted_words(bios, [scale] * len(bios))
+    common = sorted(seen, key=lambda word: (-seen[word], word))[:WORDS_KEPT]
+    coordinates = [
+        (clinic.latitude, clinic.longitude)
+        for clinic in _every_nth(
+            Clinic.objects.only("id", "latitude", "longitude"), COORDINATE_SAMPLE
+        )
+    ]
+    slugs_and_ids = list(practitioners.order_by("pk").values_list("slug", "pk"))
+    return workload.Vocabulary(
+        surnames=surnames,
+        cities=cities,
+        postal_codes=sorted(set(postal_codes)),
+        words=[(word, matched.get(word, 0)) for word in common],
+        coordinates=coordinates,
+        procedures=list(
+            Procedure.objects.filter(is_active=True).order_by("slug").values_list("slug", flat=True)
+        ),
+        professions=list(Profession.values),
+        skin_types=list(SkinType.values),
+        complications=list(ComplicationType.values),
+        profile_slugs=[slug for slug, _ in slugs_and_ids],
+        practitioner_ids=[pk for _, pk in slugs_and_ids],
+    )
