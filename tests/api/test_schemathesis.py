@@ -38,7 +38,7 @@ from .receiver import Receiver
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Enough cases per operation to cover every parameter, small enough for CI on two cores.
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 SEED = 20261128
 
 
