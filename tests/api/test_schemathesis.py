@@ -38,7 +38,7 @@ from .receiver import Receiver
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Enough cases per operation to cover every parameter, small enough for CI on two cores.
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 SEED = 20261128
 
 
@@ -135,6 +135,7 @@ def test_every_schemathesis_check_passes_in_every_phase_and_mode(seeded_api):
     result = run_schemathesis(*seeded_api)
 
     report = result.stdout + result.stderr
+    print(report)  # the phases' timings and coverage, shown with -s or on failure
     assert "Operations:       12 selected / 12 total" in report, report
     assert "Stateful" in report, report
     assert result.returncode == 0, report
