@@ -209,3 +209,12 @@ def test_the_schema_links_a_new_webhook_to_reading_and_deleting_it(schema):
     assert invitation["links"]["GetPractitioner"]["parameters"] == {
         "id": "$response.body#/practitioner"
     }
+
+
+def test_an_accept_header_without_json_is_a_documented_406(schema, partner_client):
+    assert "406" in schema["paths"]["/api/v1/procedures/"]["get"]["responses"]
+
+    response = partner_client.get("/api/v1/procedures/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 406
+    assert response.json()["error"]["code"] == "not_acceptable"

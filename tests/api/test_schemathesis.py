@@ -28,6 +28,7 @@ from partners.models import DeliveryStatus, WebhookDelivery
 from partners.services import webhook_endpoint_create
 from partners.tests.dns import PUBLIC_ADDRESS, StubResolver
 from partners.tests.factories import partner_key
+from practitioners import geo
 from practitioners.tests.factories import ClinicFactory, PractitionerFactory, ProcedureFactory
 from reviews.summaries import refresh_summary
 from reviews.tests.factories import PractitionerResponseFactory
@@ -84,6 +85,7 @@ def seeded_api(live_server, transactional_db, settings, monkeypatch):
     settings.PARTNER_WEBHOOKS_ALLOW_INSECURE = True
     settings.PARTNER_WEBHOOK_TIMEOUT_SECONDS = 1
     monkeypatch.setattr(egress, "getaddrinfo", EveryNameIsPublic())
+    geo.warm()  # as the WSGI module does before serving: the place index takes seconds
     receiver = Receiver().start()
     with egress.allow_loopback_for_tests():
         seed = seed_directory()
@@ -113,7 +115,7 @@ def run_schemathesis(url: str, raw_key: str, seed: dict) -> subprocess.Completed
         f"--seed={SEED}",
         "--generation-database=none",
         "--workers=2",
-        "--request-timeout=10",
+        "--request-timeout=30",
         "--no-color",
         "--output-truncate=false",
         "-H",
