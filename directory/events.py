@@ -16,7 +16,7 @@ This module names no domain: domains raise events, other apps subscribe to them.
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -204,7 +204,3 @@ def relay_event_task(event_id: int) -> list[int]:
 def handle_event_task(handling_id: int) -> str:
     """Task: retry one subscriber's handling of one event."""
     return handle(handling_id)
-
-
-def _sweep(today: date) -> str:
-    return "{relayed} events relayed, {retried} handlings retried".format(**sweep())

@@ -2,8 +2,9 @@
 
 Deliveries run in the task worker, never in the request: with the production task
 backend (the database queue) publishing a review only writes its event and the relay's
-task row; the worker's relay then writes the delivery. The worker's attempt at an endpoint that accepts the connection and then says
-nothing gives up after the configured timeout and records the failure.
+task row; the worker's relay then writes the delivery. The worker's attempt at an
+endpoint that accepts the connection and then says nothing gives up after the configured
+timeout and records the failure.
 """
 
 import socket
