@@ -13,6 +13,9 @@ from directory import events
 from directory.models import AuditEntry, Event, EventHandling, HandlingStatus
 from directory.tests.factories import UserFactory
 from directory.workflow import record
+from reviews.models import Review, ReviewStatus
+from reviews.services import review_publish
+from reviews.tests.factories import ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +161,32 @@ def test_the_relay_events_command_reports_what_it_did(heard):
     call_command("relay_events", stdout=out)
 
     assert out.getvalue().strip() == "0 events relayed, 0 handlings retried"
+
+
+class RefusingQueue:
+    """A task queue that is down (Redis unreachable): every enqueue raises."""
+
+    name = "refused"
+
+    def enqueue(self, *args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 10.0.0.7:6379. Connection refused.")
+
+
+def test_a_queue_that_refuses_the_relay_and_the_emails_fails_no_decision(
+    monkeypatch, moderator, django_capture_on_commit_callbacks, caplog
+):
+    monkeypatch.setattr(events, "relay_event_task", RefusingQueue())
+    monkeypatch.setattr("directory.notifications.send_email", RefusingQueue())
+    review = ReviewFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_publish(review_id=review.pk, moderator=moderator)
+
+    assert Review.objects.get(pk=review.pk).status == ReviewStatus.PUBLISHED
+    event = Event.objects.get(type="review.published")
+    assert event.relayed_at is None  # left for the sweep
+    assert "Could not queue the e-mail 'Your review is published'" in caplog.text
+    later = timezone.now() + events.RELAY_GRACE + timedelta(seconds=1)
+    assert events.sweep(now=later)["relayed"] >= 1
+    event.refresh_from_db()
+    assert event.relayed_at is not None
