@@ -190,3 +190,22 @@ def test_a_queue_that_refuses_the_relay_and_the_emails_fails_no_decision(
     assert events.sweep(now=later)["relayed"] >= 1
     event.refresh_from_db()
     assert event.relayed_at is not None
+
+
+def test_staff_see_the_outbox_filtered_by_type_and_cannot_change_it(admin_client, heard):
+    user = UserFactory()
+    wanted = events.raise_event("thing.happened", user, data={"n": 1})
+    events.raise_event("other.thing", user)
+    events.relay_event(wanted.pk)
+
+    listed = admin_client.get("/admin/directory/event/", {"type": "thing.happened"})
+    page = admin_client.get(f"/admin/directory/event/{wanted.pk}/change/")
+
+    assert listed.status_code == 200
+    assert [event.pk for event in listed.context["cl"].result_list] == [wanted.pk]
+    assert page.status_code == 200
+    assert b"Failed, will retry" in page.content  # the failing subscriber's handling
+    assert b"Boom" in page.content
+    assert b'name="_save"' not in page.content
+    assert admin_client.get("/admin/directory/event/add/").status_code == 403
+    assert admin_client.post(f"/admin/directory/event/{wanted.pk}/delete/").status_code == 403
