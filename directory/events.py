@@ -50,6 +50,9 @@ def subscribe(event_types: str | Iterable[str], handler: Handler, *, name: str =
 
     ``name`` identifies the subscriber in its handling rows (default: the handler's dotted
     path); subscribing the same name twice to a type replaces it, so ``ready`` may run twice.
+    A handler runs in its own transaction and may run again after a failure or a crash, so
+    it must be idempotent (the webhook subscriber creates one delivery per endpoint and
+    event, whatever happens).
     """
     name = name or f"{handler.__module__}.{handler.__qualname__}"
     for event_type in [event_types] if isinstance(event_types, str) else event_types:
