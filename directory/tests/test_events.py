@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from directory import events
+from directory import events, scheduling
 from directory.models import AuditEntry, Event, EventHandling, HandlingStatus
 from directory.tests.factories import UserFactory
 from directory.workflow import record
@@ -209,3 +209,15 @@ def test_staff_see_the_outbox_filtered_by_type_and_cannot_change_it(admin_client
     assert b'name="_save"' not in page.content
     assert admin_client.get("/admin/directory/event/add/").status_code == 403
     assert admin_client.post(f"/admin/directory/event/{wanted.pk}/delete/").status_code == 403
+
+
+def test_the_daily_jobs_sweep_the_outbox(heard, monkeypatch):
+    event = events.raise_event("thing.happened", UserFactory())  # its relay task was lost
+    later = timezone.now() + events.RELAY_GRACE + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    reports = {job.label: report for job, report in scheduling.run_daily_jobs()}
+
+    assert reports["daily outbox sweep"] == "1 events relayed, 0 handlings retried"
+    event.refresh_from_db()
+    assert event.relayed_at == later
