@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.tasks import default_task_backend, task
+from django.tasks import task
 from django.utils import timezone
 
 from directory.models import AuditEntry, Event, EventHandling, HandlingStatus
@@ -63,10 +63,6 @@ def subscribers_of(event_type: str) -> list[Subscriber]:
     return list(_subscribers.get(event_type, {}).values())
 
 
-def subscribed_types() -> list[str]:
-    return sorted(event_type for event_type, subs in _subscribers.items() if subs)
-
-
 def raise_event(
     event_type: str,
     subject: models.Model,
@@ -90,19 +86,19 @@ def raise_event(
     return event
 
 
-def _enqueue_on_commit(relay_task, object_id: int, *, delay: float | None = None) -> None:
+def _enqueue_on_commit(queued_task, object_id: int, *, delay: float | None = None) -> None:
     def send() -> None:
         try:
             if delay is None:
-                relay_task.enqueue(object_id)
-            elif default_task_backend.supports_defer:
+                queued_task.enqueue(object_id)
+            elif queued_task.get_backend().supports_defer:
                 run_after = timezone.now() + timedelta(seconds=delay)
-                relay_task.using(run_after=run_after).enqueue(object_id)
+                queued_task.using(run_after=run_after).enqueue(object_id)
             # Otherwise (the run-at-once backend) the sweep retries it when it is due.
         except Exception:
             # The change has committed; whatever the queue does must not become an
             # error for whoever made it. The sweep picks the event up later.
-            logger.exception("Could not queue %s for %s", relay_task.name, object_id)
+            logger.exception("Could not queue %s for %s", queued_task.name, object_id)
 
     transaction.on_commit(send, robust=True)
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from directory import events, scheduling
 from directory.models import AuditEntry, Event, EventHandling, HandlingStatus
@@ -221,3 +222,20 @@ def test_the_daily_jobs_sweep_the_outbox(heard, monkeypatch):
     assert reports["daily outbox sweep"] == "1 events relayed, 0 handlings retried"
     event.refresh_from_db()
     assert event.relayed_at == later
+
+
+def test_with_the_database_queue_a_failed_handling_is_queued_again_for_after_its_backoff(
+    heard, database_task_backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = events.raise_event("thing.happened", UserFactory())
+    [relay] = DBTaskResult.objects.filter(task_path="directory.events.relay_event_task")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        events.relay_event(relay.args_kwargs["args"][0])
+
+    failing = EventHandling.objects.get(event=event, subscriber="failing")
+    [retry] = DBTaskResult.objects.filter(task_path="directory.events.handle_event_task")
+    assert retry.args_kwargs["args"] == [failing.pk]
+    assert abs((retry.run_after - failing.next_attempt_at).total_seconds()) < 2
+    assert len(heard["listening"]) == 1
