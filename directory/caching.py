@@ -7,7 +7,7 @@ clinic, a procedure, an attestation (the badge and the verification panel), a su
 (written whenever a review is published, hidden or withdrawn) and a practitioner's
 response. Signals cover saves and deletes through the ORM, including the admin; code that
 writes with ``QuerySet.update()`` or ``bulk_create`` calls ``bump_cache_generation_on_commit``
-itself. The key also carries today's date, since the badge depends on it.
+itself. The key also carries today's date, since the badge depends on it, and the active language.
 
 Only requests without a session or messages cookie are served from or stored in the
 cache, and only a plain 200 response that set no cookie, used no CSRF token and no CSP
@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,9 @@ def is_anonymous_request(request: HttpRequest) -> bool:
 def page_key(request: HttpRequest, generation: int) -> str:
     url = request.build_absolute_uri()
     digest = hashlib.sha256(url.encode()).hexdigest()
-    return f"page:{generation}:{timezone.localdate().isoformat()}:{digest}"
+    # The active language (LocaleMiddleware's choice) changes words, units and dates.
+    language = translation.get_language() or ""
+    return f"page:{generation}:{timezone.localdate().isoformat()}:{language}:{digest}"
 
 
 def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:

@@ -45,6 +45,12 @@ SEARCH_PARAMETERS = [
 ]
 
 
+class PartnerPractitionerFilterSet(PractitionerFilterSet):
+    """The site's search filters, with the radius in km only: the API's contract."""
+
+    radius_mi = None
+
+
 @extend_schema(tags=["practitioners"], summary="Search practitioners", parameters=SEARCH_PARAMETERS)
 class PractitionerListView(CachedPublicReadsMixin, PartnerAPIMixin, generics.ListAPIView):
     """Practitioners matching the same filters as the site's search page, in its order.
@@ -57,7 +63,7 @@ class PractitionerListView(CachedPublicReadsMixin, PartnerAPIMixin, generics.Lis
 
     serializer_class = PractitionerSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = PractitionerFilterSet
+    filterset_class = PartnerPractitionerFilterSet
 
     def get_queryset(self):
         return api_practitioner_list()
