@@ -9,7 +9,7 @@ and views never choose between units themselves. Conversions happen here and now
 from dataclasses import dataclass
 
 from django.utils import formats
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext
 
 KM_PER_MILE = 1.609344
 MAX_RADIUS_KM = 500
@@ -24,8 +24,6 @@ class DistanceUnit:
     # The search parameter that takes a radius in this unit.
     parameter: str
     km_per_unit: float
-    # The unit's word for error messages ("a radius in miles"), translatable.
-    name: object
 
     def to_km(self, value: float) -> float:
         return float(value) * self.km_per_unit
@@ -67,13 +65,11 @@ KILOMETRES = DistanceUnit(
     code="km",
     parameter="radius_km",
     km_per_unit=1.0,
-    name=pgettext_lazy("radius unit", "km"),
 )
 MILES = DistanceUnit(
     code="mi",
     parameter="radius_mi",
     km_per_unit=KM_PER_MILE,
-    name=pgettext_lazy("radius unit", "miles"),
 )
 UNITS = {unit.code: unit for unit in (KILOMETRES, MILES)}
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from directory.caching import cache_public_page
+from directory.roles import claim_invitation
 from practitioners import selectors
 from practitioners.badges import compute_badge
 from practitioners.distance import DEFAULT_RADIUS, RADIUS_CHOICES, DistanceUnit, active_unit
@@ -238,9 +239,11 @@ def practitioner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     review_filters_active = any(request.GET.get(k) for k in ("complication", "skin_type", "rating"))
+    badge = compute_badge(attestations, today=today)
     context = {
         "practitioner": practitioner,
-        "badge": compute_badge(attestations, today=today),
+        "badge": badge,
+        "claim_pitch": claim_invitation(practitioner, badge),
         "attestation_groups": selectors.attestation_groups(attestations, today),
         "write_review_url": _write_review_url(practitioner),
         "safety": safety_summary(summary),
