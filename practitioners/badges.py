@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
@@ -152,7 +153,9 @@ def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
     today = today or timezone.localdate()
     bump_cache_generation_on_commit()  # the profile shows every attestation; search the badge
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner_id)
-    badge = compute_badge(practitioner.attestations.all(), today=today)
+    # Partners are told the reasons in the site's default English, whoever made the change.
+    with translation.override(settings.LANGUAGE_CODE):
+        badge = compute_badge(practitioner.attestations.all(), today=today)
     changes = {}
     if practitioner.verified_through != badge.valid_through:
         changes["verified_through"] = badge.valid_through

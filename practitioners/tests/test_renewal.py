@@ -217,12 +217,12 @@ def test_the_dashboard_offers_the_renewal_only_inside_the_window(client, holder)
     link = f"/dashboard/credentials/new/?again={holder.licence.pk}"
     assert link in client.get("/dashboard/").content.decode()
     form = client.get(link)
-    assert "Renewing licence RN900" in form.content.decode()
+    assert "Renewing license RN900" in form.content.decode()
     assert form.context["form"]["number"].value() == "RN900"
 
     Attestation.objects.filter(pk=holder.licence.pk).update(expires_on=days(WINDOW + 1))
     assert link not in client.get("/dashboard/").content.decode()
-    assert "Renewing licence" not in client.get(link).content.decode()
+    assert "Renewing license" not in client.get(link).content.decode()
 
 
 def test_the_dashboard_stops_offering_the_renewal_once_one_is_pending(client, holder):
