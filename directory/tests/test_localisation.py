@@ -65,9 +65,11 @@ def test_by_default_the_profile_speaks_american_english_with_us_dates(client, ve
     page = text(response)
 
     assert '<html lang="en-us">' in response.content.decode()
-    assert "License" in page and "licence" not in page.lower()
+    assert "License" in page
+    assert "licence" not in page.lower()
     assert "Last checked Mar 2, 2026" in page
-    assert "2 Mar 2026" not in page and "2026-03-02 " not in page
+    assert "2 Mar 2026" not in page
+    assert "2026-03-02 " not in page
 
 
 def test_a_british_browser_reads_licence_and_uk_dates_on_the_profile(client, verified):
@@ -75,7 +77,8 @@ def test_a_british_browser_reads_licence_and_uk_dates_on_the_profile(client, ver
     page = text(response)
 
     assert '<html lang="en-gb">' in response.content.decode()
-    assert "Licence" in page and "License " not in page
+    assert "Licence" in page
+    assert "License " not in page
     assert "Last checked 2 Mar 2026" in page
     assert "Mar 2, 2026" not in page
 
