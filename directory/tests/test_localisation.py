@@ -293,3 +293,18 @@ def test_a_po_file_edited_without_recompiling_is_caught(tmp_path):
     catalog.save()
 
     assert translations.is_stale(edited)
+
+
+def test_the_partner_api_answers_in_american_english_to_a_british_request(partner_client):
+    practitioner = practitioner_at()
+    expired = timezone.localdate() - datetime.timedelta(days=3)
+    AttestationFactory(practitioner=practitioner, verified=True, expires_on=expired)
+    refresh_badge(practitioner.pk)
+    url = reverse("api:practitioner-detail", args=[practitioner.pk])
+
+    response = partner_client.get(url, **BRITISH)
+
+    assert response.status_code == 200
+    assert response.json()["verification"]["missing"][0] == (
+        f"license expired on {expired:%b %-d, %Y}"
+    )
