@@ -7,6 +7,8 @@ profile) manage one. The pages ask these functions instead of deciding themselve
 from dataclasses import dataclass
 from functools import cache
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
@@ -38,10 +40,10 @@ def shows_practitioner_dashboard(request: HttpRequest) -> bool:
         return False
     from practitioners.models import ClaimStatus, Practitioner, ProfileClaim
 
-    return (
-        Practitioner.objects.filter(owner=user).exists()
-        or ProfileClaim.objects.filter(user=user, status=ClaimStatus.PENDING).exists()
-    )
+    # One query on every signed-in page that shows the navigation.
+    manages = Exists(Practitioner.objects.filter(owner=OuterRef("pk")))
+    claims = Exists(ProfileClaim.objects.filter(user=OuterRef("pk"), status=ClaimStatus.PENDING))
+    return get_user_model().objects.filter(pk=user.pk).filter(manages | claims).exists()
 
 
 @dataclass(frozen=True)
