@@ -137,6 +137,13 @@ def allow_insecure_webhooks() -> bool:
     return getattr(settings, "PARTNER_WEBHOOKS_ALLOW_INSECURE", settings.DEBUG)
 
 
+class TooManyWebhooks(DomainError):
+    """A well-formed registration the partner's current endpoints leave no room for."""
+
+    code = "too_many_webhooks"
+    status = 409
+
+
 def validate_webhook_url(url: str) -> str:
     """The URL, cleaned, if webhooks may be sent to it: HTTPS, and public addresses only."""
     url = (url or "").strip()
@@ -177,9 +184,9 @@ def webhook_endpoint_create(
     if WebhookEndpoint.objects.filter(partner=partner, is_active=True).count() >= (
         MAX_WEBHOOKS_PER_PARTNER
     ):
-        raise DomainError(
-            f"A partner can have at most {MAX_WEBHOOKS_PER_PARTNER} active webhook endpoints.",
-            code="too_many_webhooks",
+        raise TooManyWebhooks(
+            f"A partner can have at most {MAX_WEBHOOKS_PER_PARTNER} active webhook endpoints; "
+            "delete one first."
         )
     secret = "whsec_" + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint.objects.create(
