@@ -7,11 +7,13 @@ clinic, a procedure, an attestation (the badge and the verification panel), a su
 (written whenever a review is published, hidden or withdrawn) and a practitioner's
 response. Signals cover saves and deletes through the ORM, including the admin; code that
 writes with ``QuerySet.update()`` or ``bulk_create`` calls ``bump_cache_generation_on_commit``
-itself. The key also carries today's date, since the badge depends on it.
+itself. The key also carries today's date, since the badge depends on it, and the active language.
 
 Only requests without a session or messages cookie are served from or stored in the
-cache, and only a plain 200 response that set no cookie, used no CSRF token and no CSP
-nonce is stored — so a cached page never holds anything about one visitor.
+cache, and only a plain 200 response that set no cookie and used no CSP nonce is stored —
+so a cached page never holds anything about one visitor. A CSRF token in Django's own
+hidden input (the footer's language switch) is stored as a placeholder and filled in with
+each visitor's own token; a token used anywhere else keeps the page out of the cache.
 Caching is on when ``PAGE_CACHE_SECONDS`` is above zero; it needs a cache shared by every
 process (Redis) to be correct, since a bump in one process must reach all.
 """
@@ -19,6 +21,7 @@ process (Redis) to be correct, since a bump in one process must reach all.
 import functools
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -27,7 +30,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
@@ -123,7 +127,9 @@ def is_anonymous_request(request: HttpRequest) -> bool:
 def page_key(request: HttpRequest, generation: int) -> str:
     url = request.build_absolute_uri()
     digest = hashlib.sha256(url.encode()).hexdigest()
-    return f"page:{generation}:{timezone.localdate().isoformat()}:{digest}"
+    # The active language (LocaleMiddleware's choice) changes words, units and dates.
+    language = translation.get_language() or ""
+    return f"page:{generation}:{timezone.localdate().isoformat()}:{language}:{digest}"
 
 
 def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -131,11 +137,42 @@ def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:
         response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not getattr(request, "_csp_nonce", None)
         and "private" not in response.get("Cache-Control", "")
         and "no-store" not in response.get("Cache-Control", "")
     )
+
+
+# Every page's footer holds the language switch, a POST form with a CSRF token. The token
+# is the one part of such a page that belongs to one visitor: the stored copy holds this
+# placeholder instead, and each visitor served from the cache gets their own token there.
+_CSRF_INPUT = re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">')
+_CSRF_PLACEHOLDER = b"<!--page-cache:csrf-token-->"
+_TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % CSRF_TOKEN_LENGTH)
+
+
+def _storable_body(request: HttpRequest, body: bytes) -> bytes | None:
+    """The page as it may be stored: without any visitor's token, or None if it can't be."""
+    if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return body
+    stored = _CSRF_INPUT.sub(_CSRF_PLACEHOLDER, body)
+    secret = request.META.get("CSRF_COOKIE", "")
+    if secret and secret.encode() in stored:
+        return None
+    # A token used anywhere but in Django's own hidden input is not ours to swap.
+    for candidate in _TOKEN_LIKE.findall(stored):
+        text = candidate.decode()
+        if text == secret or _unmask_cipher_token(text) == secret:
+            return None
+    return stored
+
+
+def _personalised(request: HttpRequest, body: bytes) -> bytes:
+    """A stored page with this visitor's CSRF token in place of the placeholder."""
+    if _CSRF_PLACEHOLDER not in body:
+        return body
+    field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
+    return body.replace(_CSRF_PLACEHOLDER, field.encode())
 
 
 def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -155,13 +192,18 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             return view(request, *args, **kwargs)
         if cached is not None:
             content_type, body = cached
-            response = HttpResponse(body, content_type=content_type)
+            response = HttpResponse(_personalised(request, body), content_type=content_type)
             response[CACHE_HEADER] = "hit"
         else:
             response = view(request, *args, **kwargs)
-            if _is_storable(request, response):
+            body = (
+                _storable_body(request, response.content)
+                if _is_storable(request, response)
+                else None
+            )
+            if body is not None:
                 try:
-                    cache.set(key, (response["Content-Type"], response.content), timeout)
+                    cache.set(key, (response["Content-Type"], body), timeout)
                 except Exception:
                     logger.exception("Could not store a page in the cache")
                 response[CACHE_HEADER] = "miss"

@@ -19,6 +19,7 @@ from directory.accounts import (
 )
 from directory.errors import DomainError
 from directory.registration_forms import QueuedPasswordResetForm, SignupForm
+from directory.roles import signup_intent
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -47,9 +48,8 @@ def signup(request: HttpRequest) -> HttpResponse:
                 return redirect("signup_done")
         else:
             status = 400
-    return render(
-        request, "registration/signup.html", {"form": form, "next": next_url}, status=status
-    )
+    context = {"form": form, "next": next_url, "intent": signup_intent(next_url)}
+    return render(request, "registration/signup.html", context, status=status)
 
 
 @require_safe

@@ -148,6 +148,14 @@ class ThrottledLoginView(LoginView):
 
     form_class = ThrottledAuthenticationForm
 
+    def get_context_data(self, **kwargs):
+        from directory.roles import signup_intent
+
+        context = super().get_context_data(**kwargs)
+        # "Create an account to …": claiming a profile, or writing reviews.
+        context["intent"] = signup_intent(context.get("next"))
+        return context
+
     def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
         if form.throttled:

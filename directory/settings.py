@@ -93,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The visitor's English (the language cookie set by the footer's switch, else
+    # Accept-Language); after sessions, before anything that renders text.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,6 +122,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "directory.roles.navigation",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -268,7 +273,14 @@ OTP_TOTP_ISSUER = "Skin Practitioner Directory"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- I18N, static, uploads -----------------------------------------------------------
+# American English by default (the practitioners are American): miles, "license", "Mar 31,
+# 2026". British English is chosen by Accept-Language or the footer's switch: km,
+# "licence", "31 Mar 2026". Source strings are American; locale/en_GB translates them.
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en-us", "American English"), ("en-gb", "British English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and the distance unit per language: directory/formats/{en,en_GB}/formats.py.
+FORMAT_MODULE_PATH = ["directory.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -306,6 +318,9 @@ STORAGES = {
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

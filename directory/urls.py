@@ -30,6 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("directory.api_urls")),
     path("docs/", include("directory.docs_views")),
+    # Django's set_language (POST, CSRF-checked): the footer's language switch.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler400 = "directory.limits.bad_request"

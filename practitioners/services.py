@@ -17,7 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext
 
 from directory.caching import bump_cache_generation_on_commit
 from directory.errors import DomainError, NotPermitted
@@ -358,16 +360,26 @@ def _licence_to_renew(
             )
         if today < opens:
             raise FieldError(
-                f"Your licence {number} is verified until {live.expires_on.isoformat()}. You "
-                f"can submit its renewal from {opens.isoformat()}, "
-                f"{LICENCE_RENEWAL_WINDOW.days} days before it expires.",
+                gettext(
+                    "Your license %(number)s is verified until %(until)s. You can submit its "
+                    "renewal from %(opens)s, %(days)s days before it expires."
+                )
+                % {
+                    "number": number,
+                    "until": date_format(live.expires_on),
+                    "opens": date_format(opens),
+                    "days": LICENCE_RENEWAL_WINDOW.days,
+                },
                 field="number",
                 code="renewal_not_open",
             )
         if expires_on is None or expires_on <= live.expires_on:
             raise FieldError(
-                "A renewal must expire after the licence it renews, which is valid until "
-                f"{live.expires_on.isoformat()}.",
+                gettext(
+                    "A renewal must expire after the license it renews, which is valid until "
+                    "%(until)s."
+                )
+                % {"until": date_format(live.expires_on)},
                 field="expires_on",
                 code="renewal_not_later",
             )
@@ -489,7 +501,10 @@ def attestation_submit(
         raise DomainError(f"Attach at most {MAX_FILES_PER_SUBMISSION} files.")
     today = timezone.localdate()
     if expires_on is not None and expires_on < today:
-        raise DomainError(f"This expired on {expires_on.isoformat()}; submit a current one.")
+        raise DomainError(
+            gettext("This expired on %(date)s; submit a current one.")
+            % {"date": date_format(expires_on)}
+        )
     if issued_on and expires_on and expires_on < issued_on:
         raise DomainError("The expiry date cannot be before the issue date.")
     is_sterilization = kind == AttestationKind.STERILIZATION

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from django.utils.translation import gettext
+
 from practitioners.models import (
     Attestation,
     AttestationKind,
@@ -163,7 +165,9 @@ def attestation_mark(
         return AttestationMark(Mark.EXPIRED, "Expired", Tone.BAD, True)
     # Verified: what it says depends on its standing and on the date.
     if not in_good_standing(attestation):
-        label = f"Licence {attestation.get_standing_display().lower()}"
+        label = gettext("License %(standing)s") % {
+            "standing": attestation.get_standing_display().lower()
+        }
         return AttestationMark(Mark.SUSPENDED, label, Tone.BAD, True)
     if valid_through(attestation) < today:
         return AttestationMark(Mark.LAPSED, "Lapsed", Tone.BAD, True)

@@ -7,14 +7,18 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from directory.caching import cache_public_page
+from directory.roles import claim_invitation
 from practitioners import selectors
 from practitioners.badges import compute_badge
+from practitioners.distance import DEFAULT_RADIUS, RADIUS_CHOICES, DistanceUnit, active_unit
 from practitioners.filters import (
-    DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
+    RADIUS_UNITS,
     PractitionerFilterSet,
     ReviewFilterSet,
     Sort,
@@ -26,9 +30,8 @@ from reviews.summaries import fresh_summary
 
 PAGE_SIZE = 20
 REVIEWS_PAGE_SIZE = 10
-RADIUS_CHOICES = (5, 10, 25, 50, 100, 250)
 MIN_RATING_CHOICES = ("3", "3.5", "4", "4.5")
-LOCATION_KEYS = ("near", "lat", "lng", "radius_km")
+LOCATION_KEYS = ("near", "lat", "lng", *RADIUS_UNITS)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,9 @@ def _url(
     return f"?{query}" if query else "?"
 
 
-def _active_filters(filterset: PractitionerFilterSet, params: QueryDict) -> list[FilterLink]:
+def _active_filters(
+    filterset: PractitionerFilterSet, params: QueryDict, unit: DistanceUnit
+) -> list[FilterLink]:
     """Each filter in effect, with the URL of the same search without it."""
     data = filterset.form.cleaned_data
     links: list[FilterLink] = []
@@ -65,7 +70,7 @@ def _active_filters(filterset: PractitionerFilterSet, params: QueryDict) -> list
     if data.get("procedure"):
         links.append(FilterLink(data["procedure"].name, _url(params, drop=("procedure",))))
     if filterset.place is not None:
-        label = f"Within {filterset.radius:g} km of {filterset.place.name}"
+        label = capfirst(unit.within(filterset.radius, filterset.place.name))
         links.append(FilterLink(label, _url(params, drop=LOCATION_KEYS)))
     if data.get("verified"):
         links.append(FilterLink("Verified only", _url(params, drop=("verified",))))
@@ -86,16 +91,22 @@ def _active_filters(filterset: PractitionerFilterSet, params: QueryDict) -> list
     return links
 
 
-def _wider_radius(filterset: PractitionerFilterSet, params: QueryDict) -> FilterLink | None:
+def _wider_radius(
+    filterset: PractitionerFilterSet, params: QueryDict, unit: DistanceUnit
+) -> FilterLink | None:
+    """The next radius choice (in the visitor's unit) above the one searched, if any."""
     if filterset.place is None or filterset.radius >= MAX_RADIUS_KM:
         return None
-    wider = next((r for r in (*RADIUS_CHOICES, MAX_RADIUS_KM) if r > filterset.radius), None)
+    current = round(unit.from_km(filterset.radius), 3)
+    wider = next((r for r in (*RADIUS_CHOICES, unit.max_radius) if r > current), None)
     if wider is None:
         return None
     widened = params.copy()
-    widened["radius_km"] = str(wider)
-    widened.pop("page", None)
-    return FilterLink(f"Search within {wider} km instead", f"?{widened.urlencode()}")
+    for key in (*RADIUS_UNITS, "page"):
+        widened.pop(key, None)
+    widened[unit.parameter] = str(wider)
+    label = gettext("Search within %(distance)s instead") % {"distance": unit.radius_label(wider)}
+    return FilterLink(label, f"?{widened.urlencode()}")
 
 
 @require_safe
@@ -103,7 +114,8 @@ def _wider_radius(filterset: PractitionerFilterSet, params: QueryDict) -> Filter
 def practitioner_list(request: HttpRequest) -> HttpResponse:
     """The search: every public filter, a page of results, and a way out of an empty one."""
     params = request.GET
-    filterset = selectors.practitioner_search(params)
+    unit = active_unit()
+    filterset = selectors.practitioner_search(params, unit=unit)
     errors: list[tuple[str, str]] = []
     page = None
     try:
@@ -116,7 +128,7 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
     else:
         for name, messages in filterset.errors.items():
             errors.extend((name, message) for message in messages)
-    active = _active_filters(filterset, params) if filterset.is_valid() else []
+    active = _active_filters(filterset, params, unit) if filterset.is_valid() else []
     pagination_query = params.copy()
     pagination_query.pop("page", None)
     context = {
@@ -127,9 +139,13 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
         "error_fields": {name for name, _ in errors},
         "page": page,
         "active_filters": active,
-        "wider_radius": _wider_radius(filterset, params) if page is not None else None,
+        "wider_radius": _wider_radius(filterset, params, unit) if page is not None else None,
         "place": filterset.place,
         "radius": filterset.radius,
+        "unit": unit,
+        "place_within": unit.within(filterset.radius, filterset.place.name)
+        if filterset.place is not None
+        else "",
         "sort_order": filterset.sort_order if filterset.is_valid() else "",
         "query": pagination_query.urlencode(),
         "procedures": filterset.form.fields["procedure"].queryset.only("slug", "name"),
@@ -137,27 +153,37 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
         "skin_types": SkinType.choices,
         "complication_types": ComplicationType.choices,
         "sorts": Sort.choices,
-        "radius_options": _radius_options(filterset.form.data.get("radius_km", "")),
+        "radius_options": _radius_options(filterset, unit),
         "min_rating_choices": MIN_RATING_CHOICES,
-        "default_radius": DEFAULT_RADIUS_KM,
     }
     status = 400 if errors else 200
     return render(request, "practitioners/list.html", context, status=status)
 
 
-def _radius_options(raw: str) -> list[tuple[str, bool]]:
-    """The radius choices, with one typed into the URL kept so it stays selected."""
-    chosen = raw.strip() or str(DEFAULT_RADIUS_KM)
-    options = [str(km) for km in RADIUS_CHOICES]
-    if chosen not in options:
+@dataclass(frozen=True)
+class RadiusOption:
+    value: str
+    label: str
+    selected: bool
+
+
+def _radius_options(filterset: PractitionerFilterSet, unit: DistanceUnit) -> list[RadiusOption]:
+    """The radius choices in the visitor's unit; a radius from the URL is kept selected."""
+    options = [float(r) for r in RADIUS_CHOICES]
+    chosen = round(unit.from_km(filterset.radius), 1) if filterset.is_valid() else None
+    if chosen is None:
+        raw = filterset.form.data.get(unit.parameter, "")
         try:
-            km = float(chosen)
+            typed = float(raw) if raw else float(DEFAULT_RADIUS)
         except ValueError:
-            km = None
-        if km is not None and 1 <= km <= MAX_RADIUS_KM:
-            options = sorted({*options, f"{km:g}"}, key=float)
-            chosen = f"{km:g}"
-    return [(option, option == chosen) for option in options]
+            typed = None
+        if typed is not None and 1 <= typed <= unit.max_radius:
+            chosen = typed
+    if chosen is not None and chosen not in options:
+        options = sorted({*options, chosen})
+    return [
+        RadiusOption(f"{value:g}", unit.radius_label(value), value == chosen) for value in options
+    ]
 
 
 def _form_values(filterset: PractitionerFilterSet) -> dict[str, Any]:
@@ -168,7 +194,6 @@ def _form_values(filterset: PractitionerFilterSet) -> dict[str, Any]:
         "near": data.get("near", ""),
         "lat": data.get("lat", ""),
         "lng": data.get("lng", ""),
-        "radius_km": data.get("radius_km", "") or str(DEFAULT_RADIUS_KM),
         "procedure": data.get("procedure", ""),
         "profession": data.get("profession", ""),
         "min_rating": data.get("min_rating", ""),
@@ -214,9 +239,11 @@ def practitioner_detail(request: HttpRequest, slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     review_filters_active = any(request.GET.get(k) for k in ("complication", "skin_type", "rating"))
+    badge = compute_badge(attestations, today=today)
     context = {
         "practitioner": practitioner,
-        "badge": compute_badge(attestations, today=today),
+        "badge": badge,
+        "claim_pitch": claim_invitation(practitioner, badge),
         "attestation_groups": selectors.attestation_groups(attestations, today),
         "write_review_url": _write_review_url(practitioner),
         "safety": safety_summary(summary),

@@ -201,7 +201,7 @@ class CredentialRows:
                     VerificationMethod.REGISTRY if by_registry else VerificationMethod.DOCUMENTS
                 ),
                 verification_source=(
-                    f"{authority} licence roster"
+                    f"{authority} license roster"
                     if by_registry
                     else "Staff review of submitted documents"
                 ),
@@ -220,7 +220,7 @@ class CredentialRows:
             values["decision_reason"] = rng.choice(
                 (
                     f"The number does not appear on the {authority} roster.",
-                    "The name on the licence does not match the profile.",
+                    "The name on the license does not match the profile.",
                     "The document uploaded is illegible; please upload a clear copy.",
                 )
             )

@@ -1,5 +1,7 @@
 """What every partner API view shares: key auth, scopes, per-key throttling, one error shape."""
 
+from django.conf import settings
+from django.utils import translation
 from rest_framework.renderers import JSONRenderer
 
 from partners.api.authentication import PartnerKeyAuthentication
@@ -23,6 +25,12 @@ class PartnerAPIMixin:
     schema = PartnerAutoSchema()
     required_scopes: tuple[str, ...] = ()
     error_statuses: tuple[int, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        # One contract for every partner: the API's words (badge reasons and their dates)
+        # are in the site's default English, whatever the request's Accept-Language.
+        translation.activate(settings.LANGUAGE_CODE)
+        super().initial(request, *args, **kwargs)
 
     def get_exception_handler(self):
         return api_exception_handler

@@ -41,6 +41,12 @@ SEARCH_DESCRIPTIONS = {
 }
 
 
+class PartnerPractitionerFilterSet(PractitionerFilterSet):
+    """The site's search filters, with the radius in km only: the API's contract."""
+
+    radius_mi = None
+
+
 @extend_schema(tags=["practitioners"], summary="Search practitioners")
 class PractitionerListView(CachedPublicReadsMixin, PartnerAPIMixin, generics.ListAPIView):
     """Practitioners matching the same filters as the site's search page, in its order.
@@ -53,7 +59,7 @@ class PractitionerListView(CachedPublicReadsMixin, PartnerAPIMixin, generics.Lis
 
     serializer_class = PractitionerSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = PractitionerFilterSet
+    filterset_class = PartnerPractitionerFilterSet
     filter_descriptions = SEARCH_DESCRIPTIONS
     schema_links = {
         "GET": {

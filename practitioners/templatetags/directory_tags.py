@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from practitioners.distance import active_unit
 from reviews.selectors import SafetySummary
 
 register = template.Library()
@@ -34,6 +35,12 @@ def percent(value: float | None) -> str:
     if 0 < value < 0.01:
         return "<1%"
     return f"{round(value * 100):d}%"
+
+
+@register.filter
+def distance_away(km: float | None) -> str:
+    """A distance in km as the visitor reads it: "3.1 mi away" or "5 km away"."""
+    return "" if km is None else active_unit().away(km)
 
 
 @register.filter

@@ -156,7 +156,7 @@ def test_an_expiry_date_changed_in_the_admin_is_recorded_with_who_and_both_dates
         assert not Practitioner.objects.get(pk=verified_practitioner.pk).is_verified
         page = anonymous.get(profile).content.decode()
         assert "Not verified" in page
-        assert f"Licence expired on {YESTERDAY.isoformat()}" in page
+        assert f"License expired on {YESTERDAY:%b %-d, %Y}" in page
         cache.clear()
     # Staff read the change in the attestation's history.
     history = staff_client.get(f"/verification/attestations/{licence.pk}/").content.decode()

@@ -46,33 +46,33 @@ def test_both_expiring_today_still_count():
 
 
 def test_nothing_on_file_says_both_are_missing():
-    assert missing() == ["no licence on file", "no sterilization attestation on file"]
+    assert missing() == ["no license on file", "no sterilization attestation on file"]
 
 
 @pytest.mark.parametrize(
     ("licences", "reason"),
     [
-        ([licence(expires_on=datetime.date(2026, 3, 1))], "licence expired on 2026-03-01"),
+        ([licence(expires_on=datetime.date(2026, 3, 1))], "license expired on Mar 1, 2026"),
         (
             [licence(status="expired", expires_on=datetime.date(2026, 3, 1))],
-            "licence expired on 2026-03-01",
+            "license expired on Mar 1, 2026",
         ),
         (
             [
                 licence(status="expired", expires_on=datetime.date(2026, 3, 1)),
                 licence(status="pending"),
             ],
-            "licence expired on 2026-03-01; a renewal is pending review",
+            "license expired on Mar 1, 2026; a renewal is pending review",
         ),
-        ([licence(standing="suspended")], "licence suspended per Texas Board of Nursing"),
+        ([licence(standing="suspended")], "license suspended per Texas Board of Nursing"),
         (
             [licence(status="revoked", standing="revoked")],
-            "licence revoked per Texas Board of Nursing",
+            "license revoked per Texas Board of Nursing",
         ),
-        ([licence(status="revoked")], "licence verification revoked"),
-        ([licence(status="pending")], "licence pending review"),
-        ([licence(status="rejected")], "licence rejected; a new one has not been submitted"),
-        ([licence(status="rejected"), licence(status="pending")], "licence pending review"),
+        ([licence(status="revoked")], "license verification revoked"),
+        ([licence(status="pending")], "license pending review"),
+        ([licence(status="rejected")], "license rejected; a new one has not been submitted"),
+        ([licence(status="rejected"), licence(status="pending")], "license pending review"),
     ],
 )
 def test_each_way_a_licence_falls_short_is_said_exactly(licences, reason):
@@ -84,14 +84,14 @@ def test_each_way_a_licence_falls_short_is_said_exactly(licences, reason):
     [
         (
             [sterilization(expires_on=datetime.date(2026, 3, 1))],
-            "sterilization attestation expired on 2026-03-01",
+            "sterilization attestation expired on Mar 1, 2026",
         ),
         (
             [
                 sterilization(status="expired", expires_on=datetime.date(2026, 3, 1)),
                 sterilization(status="pending", expires_on=None),
             ],
-            "sterilization attestation expired on 2026-03-01; a renewal is pending review",
+            "sterilization attestation expired on Mar 1, 2026; a renewal is pending review",
         ),
         (
             [sterilization(status="pending", expires_on=None)],

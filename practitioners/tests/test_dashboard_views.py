@@ -279,8 +279,8 @@ def test_the_dashboard_links_to_review_invitations_and_practice_reviews(client, 
     assert f'href="{reverse("reviews:practice")}"' in body
 
 
-def test_signed_in_users_find_the_dashboard_in_the_main_navigation(client, patient):
-    client.force_login(patient)
+def test_a_practitioner_finds_the_dashboard_in_the_main_navigation(client, practitioner_owner):
+    client.force_login(practitioner_owner)
     assert 'href="/dashboard/"' in client.get("/").content.decode()
 
 

@@ -65,11 +65,11 @@ def test_the_day_after_its_expiry_date_the_licence_expires_and_the_badge_lapses(
     verified_practitioner.refresh_from_db()
     assert not verified_practitioner.is_verified
     assert badge_for(verified_practitioner, today=EXPIRY + DAY).missing == [
-        "licence expired on 2026-03-01"
+        "license expired on Mar 1, 2026"
     ]
     [email] = [m for m in mail.outbox if "expired" in m.subject]
     assert email.to == ["dr@example.com"]
-    assert "expired on 2026-03-01" in email.body
+    assert "expired on Mar 1, 2026" in email.body
 
 
 def test_running_twice_changes_nothing_the_second_time(verified_practitioner):
@@ -112,7 +112,7 @@ def test_a_reminder_is_sent_once_thirty_days_before(
     assert licence.expiry_warning_sent_on == EXPIRY - DAY * 30
     [email] = mail.outbox
     assert email.subject == "A verification on your profile expires soon"
-    assert "expires on 2026-03-01, in 30 days" in email.body
+    assert "expires on Mar 1, 2026, in 30 days" in email.body
     assert [e.action for e in AuditEntry.objects.for_object(licence)] == [
         "attestation.expiry_warning_sent"
     ]

@@ -112,16 +112,16 @@ def test_the_verification_panel_shows_how_and_when_each_attestation_was_checked(
     page = text(profile(client, practitioner))
 
     assert "Verified" in page
-    assert "Licence — Registered Nurse" in page
+    assert "License — Registered Nurse" in page
     assert "Issued by Texas Board of Nursing" in page
     assert "Number RN123456" in page
-    assert "How it was checked Licence registry" in page
+    assert "How it was checked License registry" in page
     assert "Source Texas Board of Nursing licence roster" in page
-    assert "Last checked 2 Mar 2026" in page
-    assert "Next check due 2 Mar 2027" in page
-    assert f"Valid until {licence.expires_on:%-d %b %Y}" in page
+    assert "Last checked Mar 2, 2026" in page
+    assert "Next check due Mar 2, 2027" in page
+    assert f"Valid until {licence.expires_on:%b %-d, %Y}" in page
     assert "How it was checked Documents reviewed by staff" in page
-    assert "Next check due 15 Jan 2027" in page
+    assert "Next check due Jan 15, 2027" in page
     assert "Yes: Sterile single-use needle cartridges, never reused" in page
 
 
@@ -139,7 +139,7 @@ def test_the_panel_says_what_is_missing_for_the_badge(client, practitioner):
     assert "Not verified" in page
     assert "What is missing for the Verified badge:" in page
     expired = timezone.localdate() - datetime.timedelta(days=3)
-    assert f"Licence expired on {expired.isoformat()}" in page
+    assert f"License expired on {expired:%b %-d, %Y}" in page
     assert "Sterilization attestation pending review" in page
 
 

@@ -137,8 +137,8 @@ def test_a_renewal_before_the_window_is_refused_next_to_the_number(client, holde
     response = client.post("/dashboard/credentials/new/", renewal_post())
     assert response.status_code == 400
     message = (
-        f"Your licence RN900 is verified until {days(WINDOW + 1).isoformat()}. You can submit "
-        f"its renewal from {days(1).isoformat()}, {WINDOW} days before it expires."
+        f"Your license RN900 is verified until {days(WINDOW + 1):%b %-d, %Y}. You can submit "
+        f"its renewal from {days(1):%b %-d, %Y}, {WINDOW} days before it expires."
     )
     assert response.context["form"].errors["number"] == [message]
     assert message in response.content.decode()
@@ -152,8 +152,8 @@ def test_a_renewal_must_expire_after_the_licence_it_renews(client, holder):
     )
     assert response.status_code == 400
     assert response.context["form"].errors["expires_on"] == [
-        "A renewal must expire after the licence it renews, which is valid until "
-        f"{holder.licence.expires_on.isoformat()}."
+        "A renewal must expire after the license it renews, which is valid until "
+        f"{holder.licence.expires_on:%b %-d, %Y}."
     ]
     assert Attestation.objects.filter(number="RN900").count() == 1
 
@@ -218,12 +218,12 @@ def test_the_dashboard_offers_the_renewal_only_inside_the_window(client, holder)
     link = f"/dashboard/credentials/new/?again={holder.licence.pk}"
     assert link in client.get("/dashboard/").content.decode()
     form = client.get(link)
-    assert "Renewing licence RN900" in form.content.decode()
+    assert "Renewing license RN900" in form.content.decode()
     assert form.context["form"]["number"].value() == "RN900"
 
     Attestation.objects.filter(pk=holder.licence.pk).update(expires_on=days(WINDOW + 1))
     assert link not in client.get("/dashboard/").content.decode()
-    assert "Renewing licence" not in client.get(link).content.decode()
+    assert "Renewing license" not in client.get(link).content.decode()
 
 
 def test_the_dashboard_stops_offering_the_renewal_once_one_is_pending(client, holder):

@@ -249,6 +249,7 @@ def test_exclude_complication_is_repeatable_and_drops_each_reported_one(client):
 
 @pytest.mark.django_db
 def test_near_a_city_keeps_clinics_within_the_radius_and_shows_the_distance(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en-gb"  # kilometres
     make("Ann", "Lee", where=AUSTIN)
     make("Rob", "Rock", where=ROUND_ROCK)  # about 28 km from Austin
     make("Bob", "Ray", where=DALLAS)  # about 290 km
@@ -366,6 +367,7 @@ def test_hostile_input_is_escaped_back_into_the_form(client):
 
 @pytest.mark.django_db
 def test_an_empty_result_offers_to_drop_each_filter_and_to_widen_the_radius(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en-gb"  # kilometres
     make("Ann", "Lee", where=ROUND_ROCK)
 
     response = search(client, "near=Austin&verified=1&exclude_complication=pain")
@@ -384,9 +386,10 @@ def test_an_empty_result_offers_to_drop_each_filter_and_to_widen_the_radius(clie
 
 @pytest.mark.django_db
 def test_following_a_relax_link_finds_the_practitioner(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en-gb"  # kilometres
     make("Ann", "Lee", where=ROUND_ROCK)
     empty = search(client, "near=Austin&verified=1")
-    link = re.search(r'<a href="\?([^"]+)">Search within 50 km instead', empty.content.decode())
+    link = re.search(r'<a href="\?([^"]+)">Search within 50\skm instead', empty.content.decode())
 
     widened = client.get("/practitioners/?" + unescape(link.group(1)).replace("verified=1", ""))
 

@@ -44,8 +44,8 @@ def sterilization(status="verified", expires_on=TODAY + 100 * DAY):
     [
         (licence(), Mark.CURRENT, "Verified", Tone.GOOD),
         (sterilization(), Mark.CURRENT, "Verified", Tone.GOOD),
-        (licence(standing="suspended"), Mark.SUSPENDED, "Licence suspended", Tone.BAD),
-        (licence(standing="revoked"), Mark.SUSPENDED, "Licence revoked", Tone.BAD),
+        (licence(standing="suspended"), Mark.SUSPENDED, "License suspended", Tone.BAD),
+        (licence(standing="revoked"), Mark.SUSPENDED, "License revoked", Tone.BAD),
         (licence(expires_on=TODAY - DAY), Mark.LAPSED, "Lapsed", Tone.BAD),
         (sterilization(expires_on=TODAY - DAY), Mark.LAPSED, "Lapsed", Tone.BAD),
         (licence(status="expired"), Mark.EXPIRED, "Expired", Tone.BAD),
@@ -117,7 +117,7 @@ def test_the_badge_holds_on_its_last_day_and_not_the_day_after():
     assert compute_badge(attestations, today=TODAY).verified
     lapsed = compute_badge(attestations, today=TODAY + DAY)
     assert not lapsed.verified
-    assert lapsed.missing == [f"sterilization attestation expired on {TODAY.isoformat()}"]
+    assert lapsed.missing == [f"sterilization attestation expired on {TODAY:%b %-d, %Y}"]
 
 
 def test_the_badge_lasts_as_long_as_the_later_of_two_licences_and_the_sterilization():

@@ -47,14 +47,14 @@ def waiting():
 
 def test_by_default_the_queue_shows_what_awaits_review_oldest_first(queue, waiting):
     assert listed(queue()) == [
-        "Licence — Ada Lovelace",
+        "License — Ada Lovelace",
         "Sterilization attestation — Bo Diddley",
-        "Licence — Bo Diddley",
+        "License — Bo Diddley",
     ]
 
 
 def test_newest_first_puts_the_latest_submission_on_top(queue, waiting):
-    assert listed(queue("?order=newest"))[0] == "Licence — Bo Diddley"
+    assert listed(queue("?order=newest"))[0] == "License — Bo Diddley"
 
 
 def test_the_kind_filter_keeps_that_kind(queue, waiting):
@@ -62,18 +62,18 @@ def test_the_kind_filter_keeps_that_kind(queue, waiting):
 
 
 def test_the_age_filter_keeps_what_has_waited_longer_than_asked(queue, waiting):
-    assert listed(queue("?age=7")) == ["Licence — Ada Lovelace"]
+    assert listed(queue("?age=7")) == ["License — Ada Lovelace"]
     assert len(listed(queue("?age=1"))) == 2
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("lovelace", ["Licence — Ada Lovelace"]),
-        ("glow", ["Licence — Ada Lovelace"]),
-        ("pa 777", ["Licence — Bo Diddley"]),
-        ("500123", ["Licence — Ada Lovelace"]),
-        ("bo diddley", ["Sterilization attestation — Bo Diddley", "Licence — Bo Diddley"]),
+        ("lovelace", ["License — Ada Lovelace"]),
+        ("glow", ["License — Ada Lovelace"]),
+        ("pa 777", ["License — Bo Diddley"]),
+        ("500123", ["License — Ada Lovelace"]),
+        ("bo diddley", ["Sterilization attestation — Bo Diddley", "License — Bo Diddley"]),
     ],
 )
 def test_search_finds_a_name_a_clinic_or_a_number(queue, waiting, text, expected):

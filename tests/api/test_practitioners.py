@@ -192,7 +192,7 @@ def test_below_five_reviews_the_profile_shows_no_rates(partner_client):
     assert data["rating"] == "insufficient"
     assert data["safety"]["rates_message"] == "not enough reviews yet"
     assert data["verification"]["missing"] == [
-        "no licence on file",
+        "no license on file",
         "no sterilization attestation on file",
     ]
 

@@ -128,7 +128,7 @@ def test_losing_the_verified_badge_is_announced(
     assert event["type"] == "practitioner.verification_changed"
     assert event["data"]["practitioner"]["id"] == practitioner.pk
     assert event["data"]["verified"] is False
-    assert event["data"]["missing"] == ["licence verification revoked"]
+    assert event["data"]["missing"] == ["license verification revoked"]
 
 
 def test_nothing_is_sent_before_the_deciding_transaction_commits(receiver, endpoint, moderator):

@@ -171,7 +171,7 @@ def test_a_patient_searches_filters_and_opens_a_profile(live_server, page, artif
     page.get_by_role("button", name="Search").click()
 
     assert result_names(page) == ["Ann Lee"]  # "Verified only" is ticked on the home page
-    page.get_by_label("Verified licence and sterilization").uncheck()
+    page.get_by_label("Verified license and sterilization").uncheck()
     page.get_by_role("button", name="Show practitioners").click()
     assert sorted(result_names(page)) == ["Ann Lee", "Bob Ray"]
 
@@ -183,13 +183,13 @@ def test_a_patient_searches_filters_and_opens_a_profile(live_server, page, artif
         "link", name=re.compile(r"No severe complications\W+remove this filter")
     )
     assert chip.is_visible()
-    assert "km away" in page.locator(".result").first.inner_text()
+    assert "mi away" in page.locator(".result").first.inner_text()
     page.screenshot(path=artifacts / "search.png", full_page=True)
 
     page.get_by_role("link", name="Ann Lee").click()
     assert page.get_by_role("heading", name="Ann Lee", level=1).is_visible()
     verification = page.locator("#verification")
-    assert "Licence registry" in verification.inner_text()
+    assert "License registry" in verification.inner_text()
     assert "Next check due" in verification.inner_text()
     chart = page.get_by_role("img", name="Complications reported, by type and severity")
     assert chart.is_visible()

@@ -175,6 +175,13 @@ TABLE: dict[str, Row] = {
         POST="400 302 302 302 302 302 302 2FA 2FA 2FA",
     ),
     "accounts/signup/done/": page("/accounts/signup/done/", GET=EVERYONE, POST=NOBODY),
+    # The footer's language switch (Django's set_language): anyone may choose their English;
+    # it only sets a cookie and sends the visitor back.
+    "i18n/setlang/": page(
+        "/i18n/setlang/",
+        GET="302 302 302 302 302 302 302 2FA 2FA 2FA",
+        POST="302 302 302 302 302 302 302 2FA 2FA 2FA",
+    ),
     "accounts/verify/resend/": page(
         "/accounts/verify/resend/",
         GET=SIGNED_IN_READ_ONLY,

@@ -75,8 +75,8 @@ def test_a_suspended_licence_shows_no_green_verified_chip_on_the_profile(client)
     response = client.get(practitioner.get_absolute_url())
     panel = section(response, "verification")
 
-    assert "Licence suspended" in unescape(panel)
-    assert 'status-bad">Licence suspended' in panel
+    assert "License suspended" in unescape(panel)
+    assert 'status-bad">License suspended' in panel
     assert "Not verified" in text(response)
     # The sterilization attestation still counts; the licence chip is not green.
     assert panel.count("status-good") == 1
