@@ -10,6 +10,7 @@ profile they are themselves claiming. The services refuse such a decision
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
 
 from directory.errors import NotPermitted
 from directory.models import User
@@ -49,22 +50,30 @@ def parties(subject: models.Model) -> Parties:
 class Ties:
     """What links a staff member to practices: read once per page, not once per item."""
 
-    user_id: int
-    email_domain: str
     managed: frozenset[int]  # practitioner profiles they manage
     clinics: frozenset[int]  # clinics of those profiles
+    domain_clinics: frozenset[int]  # clinics whose staff e-mail domain is theirs
     claiming: frozenset[int]  # profiles they have a pending claim on
 
 
 def ties_of(user: User) -> Ties:
-    from practitioners.models import ClaimStatus, Practitioner, ProfileClaim
+    from practitioners.models import ClaimStatus, Clinic, Practitioner, ProfileClaim
+    from reviews.rules import WEBMAIL_DOMAINS
 
     managed = list(Practitioner.objects.filter(owner_id=user.pk).values_list("pk", "clinic_id"))
+    domain = user.email_domain
+    # A shared webmail domain ties nobody to a practice (as for reviewers, reviews.rules).
+    same_domain = (
+        Clinic.objects.filter(
+            Q(email_domain__iexact=domain) | Q(email_domain__iexact=f"@{domain}")
+        ).values_list("pk", flat=True)
+        if domain and domain not in WEBMAIL_DOMAINS
+        else []
+    )
     return Ties(
-        user_id=user.pk,
-        email_domain=user.email_domain,
         managed=frozenset(pk for pk, _ in managed),
         clinics=frozenset(clinic for _, clinic in managed if clinic is not None),
+        domain_clinics=frozenset(same_domain),
         claiming=frozenset(
             ProfileClaim.objects.filter(user_id=user.pk, status=ClaimStatus.PENDING).values_list(
                 "practitioner_id", flat=True
@@ -80,8 +89,6 @@ def conflict_of_interest(
 
     ``ties`` (from ``ties_of``) saves the queries when a page asks about many items.
     """
-    from reviews.rules import WEBMAIL_DOMAINS
-
     if user is None or not user.is_authenticated:
         return None
     ties = ties or ties_of(user)
@@ -96,11 +103,9 @@ def conflict_of_interest(
         return "it is about the practitioner profile you manage."
     if practitioner.clinic_id is not None and practitioner.clinic_id in ties.clinics:
         return f"it is about a colleague at {practitioner.clinic.name}, where you practise."
-    clinic = practitioner.clinic
-    if clinic is not None:
-        domain = (clinic.email_domain or "").strip().lower().removeprefix("@")
-        if domain and domain not in WEBMAIL_DOMAINS and ties.email_domain == domain:
-            return f"your e-mail address is at {clinic.name}'s own domain ({domain})."
+    if practitioner.clinic_id is not None and practitioner.clinic_id in ties.domain_clinics:
+        clinic = practitioner.clinic
+        return f"your e-mail address is at {clinic.name}'s own domain ({clinic.email_domain})."
     if practitioner.pk in ties.claiming:
         return "you are claiming the practitioner profile it is about."
     return None

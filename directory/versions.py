@@ -132,10 +132,11 @@ def decided_at(
 ) -> Iterator[dict[str, Any]]:
     """Around one decision: refuse it if ``obj`` moved past ``seen``.
 
-    Yields the condition to pass to ``transition(expected=…)``; if that conditional UPDATE
-    finds the row changed meanwhile, the refusal is an ``ItemChanged`` with what changed.
+    Yields the condition to pass to ``transition(expected=…)``. The version is checked by
+    that conditional UPDATE, after ``transition`` has checked the move itself, so a decision
+    on an item someone already decided says so rather than that it changed; if the UPDATE
+    finds another version, the refusal is an ``ItemChanged`` with what changed.
     """
-    require_version(obj, seen, content, labels)
     try:
         yield {} if seen is None else {"version": seen}
     except ItemChanged:

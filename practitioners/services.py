@@ -24,7 +24,7 @@ from directory.conflicts import has_conflict_of_interest, require_no_conflict
 from directory.errors import DomainError, NotPermitted
 from directory.models import AuditEntry, User
 from directory.notifications import email_user
-from directory.versions import bump_version, decided_at, require_version
+from directory.versions import bump_version, decided_at
 from directory.workflow import record, transition
 from practitioners.badges import refresh_badge
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, queue_evidence_checks
@@ -690,7 +690,6 @@ def attestation_verify(
     attestation = _locked(attestation_id)
     if actor is not None or not actor_label:
         _require_verifier(actor, attestation)
-    require_version(attestation, seen_version, attestation_content, attestation_labels())
     now = timezone.now()
     expiry = expires_on or _default_expiry(attestation, timezone.localdate())
     if expiry is not None and expiry < timezone.localdate():
