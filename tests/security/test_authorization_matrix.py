@@ -270,11 +270,12 @@ TABLE: dict[str, Row] = {
         GET=VERIFIERS,
         POST=VERIFIERS_READ_ONLY,
     ),
-    # Verifying needs no field (dates and note are optional): the verifier's POST succeeds.
+    # Verifying needs only the version the verifier saw (dates and note are optional):
+    # without it the verifier's POST is refused as out of date.
     "verification/attestations/<int:pk>/verify/": page(
         lambda w: f"/verification/attestations/{w.attestation.pk}/verify/",
         GET=VERIFIERS_WRITE_ONLY,
-        POST="302 403 403 403 403 403 302 2FA 2FA 2FA",
+        POST="302 403 403 403 403 403 400 2FA 2FA 2FA",
     ),
     "verification/attestations/<int:pk>/reject/": page(
         lambda w: f"/verification/attestations/{w.attestation.pk}/reject/",
