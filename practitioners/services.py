@@ -24,7 +24,7 @@ from directory.conflicts import has_conflict_of_interest, require_no_conflict
 from directory.errors import DomainError, NotPermitted
 from directory.models import AuditEntry, User
 from directory.notifications import email_user
-from directory.versions import bump_version, decided_at
+from directory.versions import bump_version, decided_at, record_edit
 from directory.workflow import record, transition
 from practitioners.badges import refresh_badge
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, queue_evidence_checks
@@ -605,6 +605,50 @@ def attestation_submit(
             data={"evidence_files": len(uploads)} | ({"renews": renewed.pk} if renewed else {}),
         )
         refresh_badge(practitioner.pk)
+    except BaseException:
+        # The rows roll back with the transaction; the files would not, so remove them.
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
+    return attestation
+
+
+@transaction.atomic
+def attestation_add_evidence(
+    *, actor: User, attestation_id: int, uploads: Sequence[CheckedUpload]
+) -> Attestation:
+    """Add evidence files to one's own attestation while it awaits review.
+
+    The attestation's version moves on: a verifier who opened it before the files arrived
+    is refused and shown the new files, never verifying what they did not see.
+    """
+    attestation = _locked(attestation_id)
+    _require_owner(actor, attestation.practitioner)
+    if attestation.status != AttestationStatus.PENDING:
+        raise DomainError(
+            "Files can be added only while the attestation awaits review; submit a new one."
+        )
+    if not uploads:
+        raise DomainError("Attach at least one evidence file (PDF, JPEG or PNG).")
+    on_file = attestation.evidence.count()
+    if on_file + len(uploads) > MAX_FILES_PER_SUBMISSION:
+        raise DomainError(
+            f"An attestation has at most {MAX_FILES_PER_SUBMISSION} files; this one has "
+            f"{on_file}, so add at most {max(MAX_FILES_PER_SUBMISSION - on_file, 0)}."
+        )
+    before = attestation_content(attestation)
+    stored: list[Evidence] = []
+    try:
+        _store_evidence(attestation, uploads, stored)
+        queue_evidence_checks(stored)
+        record_edit(
+            attestation,
+            action="attestation.evidence_added",
+            actor=actor,
+            before=before,
+            after=attestation_content(attestation),
+            status=attestation.status,
+        )
     except BaseException:
         # The rows roll back with the transaction; the files would not, so remove them.
         for evidence in stored:

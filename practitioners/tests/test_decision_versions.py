@@ -20,6 +20,7 @@ from directory.versions import ItemChanged
 from practitioners import services
 from practitioners.models import Attestation, ProfileClaim
 from practitioners.tests.factories import AttestationFactory, ProfileClaimFactory
+from practitioners.tests.uploads import pdf
 
 
 def seen_version(page) -> int:
@@ -124,6 +125,71 @@ def test_approving_a_claim_whose_version_moved_is_refused_from_the_claims_page(c
     claim.refresh_from_db()
     assert claim.status == "pending"
     assert claim.practitioner.owner_id is None
+
+
+# --- The practitioner adds evidence while it waits ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_practitioner_adds_a_file_to_an_attestation_awaiting_review(client, practitioner_owner):
+    licence = AttestationFactory(practitioner=practitioner_owner.practitioner_profile)
+    client.force_login(practitioner_owner)
+    assert "Add evidence" in client.get(f"/dashboard/attestations/{licence.pk}/").content.decode()
+
+    page = client.post(
+        f"/dashboard/attestations/{licence.pk}/evidence/",
+        {"evidence": [pdf("renewal-letter.pdf")]},
+        follow=True,
+    )
+
+    assert "Staff see the new files with your submission." in page.content.decode()
+    licence.refresh_from_db()
+    assert [e.original_name for e in licence.evidence.all()] == ["renewal-letter.pdf"]
+    assert licence.version == 2
+    entry = AuditEntry.objects.for_object(licence).get(action="attestation.evidence_added")
+    assert entry.actor == practitioner_owner
+
+
+@pytest.mark.django_db
+def test_files_cannot_be_added_to_a_decided_attestation(client, practitioner_owner, verifier):
+    licence = AttestationFactory(practitioner=practitioner_owner.practitioner_profile)
+    services.attestation_verify(attestation_id=licence.pk, actor=verifier)
+    client.force_login(practitioner_owner)
+
+    page = client.post(
+        f"/dashboard/attestations/{licence.pk}/evidence/", {"evidence": [pdf()]}, follow=True
+    )
+
+    assert "Files can be added only while the attestation awaits review" in (page.content.decode())
+    assert not licence.evidence.exists()
+
+
+@pytest.mark.django_db
+def test_verifying_after_the_practitioner_added_a_file_is_refused_showing_the_new_file(
+    client, verifier, practitioner_owner
+):
+    from directory.tests.clients import Client
+
+    licence = AttestationFactory(practitioner=practitioner_owner.practitioner_profile)
+    client.force_login(verifier)
+    opened = client.get(f"/verification/attestations/{licence.pk}/")
+    owner = Client()
+    owner.force_login(practitioner_owner)
+    owner.post(
+        f"/dashboard/attestations/{licence.pk}/evidence/", {"evidence": [pdf("other-name.pdf")]}
+    )
+
+    page = client.post(
+        f"/verification/attestations/{licence.pk}/verify/", {"version": seen_version(opened)}
+    )
+
+    assert page.status_code == 409
+    row = re.search(
+        r'<th scope="row">Evidence files</th>(.*?)</tr>', page.content.decode(), re.S
+    ).group(1)
+    assert "other-name.pdf" in row.split("<ins>")[1]
+    assert "other-name.pdf" not in row.split("<ins>")[0]
+    assert Attestation.objects.get(pk=licence.pk).status == "pending"
 
 
 def _at_once(*calls):
