@@ -254,6 +254,12 @@ TABLE: dict[str, Row] = {
         GET="302 404 404 200 404 404 404 2FA 2FA 2FA",
         POST=SIGNED_IN_READ_ONLY,
     ),
+    # Adding files to one's own attestation awaiting review: others find no such attestation.
+    "dashboard/attestations/<int:pk>/evidence/": page(
+        lambda w: f"/dashboard/attestations/{w.attestation.pk}/evidence/",
+        GET=SIGNED_IN_READ_ONLY,
+        POST="302 404 404 302 404 404 404 2FA 2FA 2FA",
+    ),
     "dashboard/npi/": page(
         "/dashboard/npi/", GET=SIGNED_IN_READ_ONLY, POST="302 404 404 302 302 404 404 2FA 2FA 2FA"
     ),
