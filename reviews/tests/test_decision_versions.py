@@ -283,3 +283,22 @@ def test_an_edit_racing_an_approval_never_publishes_the_edited_text():
             published = AuditEntry.objects.for_object(review).get(action="review.published")
             edited = AuditEntry.objects.for_object(review).get(action="review.edited")
             assert published.pk < edited.pk
+
+
+@pytest.mark.django_db
+def test_a_practitioner_who_deletes_their_account_leaves_no_edited_text_in_the_record(
+    client, practitioner_owner
+):
+    from directory.tests.factories import PASSWORD
+
+    review = ReviewFactory(published=True, practitioner=practitioner_owner.practitioner_profile)
+    response_submit(review_id=review.pk, author=practitioner_owner, body="Dear Jane, thank you.")
+    response_submit(review_id=review.pk, author=practitioner_owner, body="Thank you, all.")
+    assert AuditEntry.objects.filter(action="response.edited", data__has_key="before").exists()
+    client.force_login(practitioner_owner)
+
+    client.post("/account/delete/", {"password": PASSWORD, "confirm": "on"})
+
+    kept = [str(data) for data in AuditEntry.objects.values_list("data", flat=True)]
+    assert not any("Jane" in data for data in kept)
+    assert AuditEntry.objects.filter(action="response.edited").exists()
