@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from directory.models import AuditEntry, User
+from directory.models import AuditEntry, Event, EventHandling, User
 from directory.second_factor import second_factor_reset
 
 
@@ -71,3 +71,57 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventHandlingInline(admin.TabularInline):
+    model = EventHandling
+    extra = 0
+    fields = ["subscriber", "status", "attempt_count", "next_attempt_at", "error", "handled_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """The outbox, read-only: what happened, when it was relayed, how each subscriber fared."""
+
+    list_display = ["occurred_at", "type", "content_type", "object_id", "relayed_at"]
+    list_filter = [
+        "type",
+        "content_type",
+        ("relayed_at", admin.EmptyFieldListFilter),
+        "handlings__status",
+        "handlings__subscriber",
+    ]
+    search_fields = ["uuid", "type"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["content_type"]
+    fields = [
+        "uuid",
+        "type",
+        "content_type",
+        "object_id",
+        "data",
+        "occurred_at",
+        "audit_entry",
+        "relayed_at",
+    ]
+    readonly_fields = fields
+    inlines = [EventHandlingInline]

@@ -10,10 +10,11 @@ class DirectoryConfig(AppConfig):
         from directory import mail  # noqa: F401 — registers its deploy check
         from directory.caching import connect_signals
         from directory.scheduling import register_daily_job
-        from directory.tasks import PURGE_JOB
+        from directory.tasks import OUTBOX_SWEEP_JOB, PURGE_JOB
 
         connect_signals()
         register_daily_job(PURGE_JOB)
+        register_daily_job(OUTBOX_SWEEP_JOB)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

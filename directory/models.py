@@ -1,4 +1,6 @@
-"""Site-wide models: the user account and the append-only decision record."""
+"""Site-wide models: the user account, the append-only decision record and the event outbox."""
+
+import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -136,3 +138,80 @@ class AuditEntry(models.Model):
     @property
     def who(self) -> str:
         return str(self.actor) if self.actor_id else (self.actor_label or "system")
+
+
+class Event(models.Model):
+    """A domain event in the transactional outbox: something happened to ``subject``.
+
+    Written in the same transaction as the change it reports (``directory.events``), so
+    a change and its event commit or roll back together. The worker's relay hands each
+    event to its subscribers after commit (``relayed_at``); each subscriber's handling is
+    an ``EventHandling`` row, retried on its own. ``data`` is what the event carries in
+    plain JSON (statuses, a reason, the badge's reasons); subscribers read the subject
+    itself for anything else.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=64, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    # No copy of the subject's name: erasing personal data must not have to find it here.
+    data = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    audit_entry = models.ForeignKey(
+        AuditEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    relayed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the relay handed it to its subscribers."
+    )
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="event_subject_idx"),
+            models.Index(
+                fields=["occurred_at"],
+                condition=models.Q(relayed_at__isnull=True),
+                name="event_unrelayed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.content_type.model} #{self.object_id}"
+
+
+class HandlingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Failed, will retry"
+    DONE = "done", "Done"
+    FAILED = "failed", "Gave up"
+
+
+class EventHandling(models.Model):
+    """One subscriber's handling of one event: its own attempts, backoff and outcome.
+
+    ``error`` is the class of the last failure (the exception's type), never its text.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="handlings")
+    subscriber = models.CharField(max_length=120)
+    status = models.CharField(
+        max_length=12, choices=HandlingStatus.choices, default=HandlingStatus.PENDING
+    )
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=120, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "subscriber"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscriber"], name="event_handled_once_per_subscriber"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="handling_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscriber}: {self.status}"

@@ -1,5 +1,6 @@
 """Background tasks shared by every app (Django's tasks framework).
 
+``sweep_outbox_daily`` relays domain events a lost task left behind (``directory.events``).
 ``purge_personal_data_daily`` runs the retention purge (``directory.privacy``, the same
 function as ``manage.py purge_personal_data``) and queues its own next run for 03:30
 tomorrow, site time; ``ensure_purge_scheduled`` (called by ``manage.py schedule_jobs``)
@@ -11,8 +12,10 @@ from datetime import date, datetime, time
 
 from django.core.mail import send_mail
 from django.tasks import task
+from django.utils import timezone
 
 from directory import scheduling
+from directory.events import sweep
 
 logger = logging.getLogger(__name__)
 
@@ -55,4 +58,30 @@ PURGE_JOB = scheduling.DailyJob(
     at=PURGE_DAILY_AT,
     run=_purge,
     task=purge_personal_data_daily,
+)
+
+
+# The outbox sweep: a daily safety net for events whose relay task was lost and for
+# subscribers whose retry could not be deferred; ``relay_events`` runs it at any time.
+RELAY_SWEEP_DAILY_AT = time(3, 45)
+
+
+def _sweep_outbox(today: date) -> str:
+    return "{relayed} events relayed, {retried} handlings retried".format(**sweep())
+
+
+@task(queue_name=scheduling.QUEUE)
+def sweep_outbox_daily() -> str:
+    """Relay leftover events and retry due subscribers, then queue tomorrow's run (first)."""
+    scheduling.queue_next_run(sweep_outbox_daily, at=RELAY_SWEEP_DAILY_AT)
+    report = _sweep_outbox(timezone.localdate())
+    logger.info("Outbox sweep: %s", report)
+    return report
+
+
+OUTBOX_SWEEP_JOB = scheduling.DailyJob(
+    label="daily outbox sweep",
+    at=RELAY_SWEEP_DAILY_AT,
+    run=_sweep_outbox,
+    task=sweep_outbox_daily,
 )

@@ -5,6 +5,10 @@ against the model's table of allowed transitions, writes the new state with a co
 UPDATE (only if the status is still the one we read — this is what makes two concurrent
 decisions produce exactly one, even on SQLite where ``select_for_update`` does nothing),
 and appends the decision to the audit record in the same transaction.
+
+``record`` also raises the decision's domain event (``directory.events``), typed by its
+action, in that transaction: every audited change reaches its subscribers after commit,
+and none does when the transaction rolls back.
 """
 
 from collections.abc import Mapping
@@ -15,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from directory.errors import StaleState, TransitionNotAllowed
+from directory.events import raise_event
 from directory.models import AuditEntry, User
 
 Transitions = Mapping[str, frozenset[str]]
@@ -87,17 +92,21 @@ def record(
     note: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit record for ``obj``."""
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor_label[:80],
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        note=note,
-        data=dict(data or {}),
-    )
+    """Append one entry to the audit record for ``obj`` and raise its event."""
+    with transaction.atomic():
+        entry = AuditEntry.objects.create(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_label=actor_label[:80],
+            action=action,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+            object_repr=str(obj)[:200],
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            note=note,
+            data=dict(data or {}),
+        )
+        event_data = {"from_status": from_status, "to_status": to_status, "reason": reason}
+        raise_event(action, obj, data=event_data, audit_entry=entry)
+    return entry

@@ -123,6 +123,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "endpoint",
+        "domain_event",  # the outbox row it announces (read-only: never a list of every event)
         "event_id",
         "event_type",
         "payload",

@@ -6,6 +6,7 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partner API"
 
     def ready(self) -> None:
-        from partners import key_cache
+        from partners import events, key_cache
 
         key_cache.connect_signals()
+        events.connect()  # webhooks for the domain events partners can subscribe to

@@ -126,7 +126,18 @@ class IdempotencyRecord(models.Model):
 
 
 class WebhookEvent(models.TextChoices):
+    """What partners can subscribe to: changes to what the public API shows."""
+
     REVIEW_PUBLISHED = "review.published", "A review was published"
+    REVIEW_REMOVED = "review.removed", "A published review was hidden or withdrawn"
+    RESPONSE_PUBLISHED = (
+        "review.response_published",
+        "A practitioner's response to a review was published",
+    )
+    PRACTITIONER_UPDATED = (
+        "practitioner.updated",
+        "A practitioner's public profile or verification changed",
+    )
     VERIFICATION_CHANGED = (
         "practitioner.verification_changed",
         "A practitioner's Verified badge changed",
@@ -177,6 +188,15 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
+    # The domain event it reports; ``event_id`` is that event's id, the same at every
+    # endpoint and on a replay, so partners can drop duplicates.
+    domain_event = models.ForeignKey(
+        "directory.Event",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="webhook_deliveries",
+    )
     event_id = models.UUIDField(default=uuid.uuid4, editable=False)
     event_type = models.CharField(max_length=64, choices=WebhookEvent.choices)
     payload = models.JSONField()
@@ -194,6 +214,12 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint_idx"),
             models.Index(fields=["status", "next_attempt_at"], name="delivery_status_idx"),
+        ]
+        constraints = [
+            # A relay that runs twice for one event sends it once per endpoint.
+            models.UniqueConstraint(
+                fields=["endpoint", "domain_event"], name="delivery_once_per_event_and_endpoint"
+            ),
         ]
 
     def __str__(self) -> str:

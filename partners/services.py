@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.errors import DomainError
-from directory.models import User
+from directory.models import Event, User
 from directory.workflow import record
 from partners import egress
 from partners.models import (
@@ -31,6 +31,7 @@ from partners.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from partners.webhooks import enqueue_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,13 @@ def allow_insecure_webhooks() -> bool:
     return getattr(settings, "PARTNER_WEBHOOKS_ALLOW_INSECURE", settings.DEBUG)
 
 
+class TooManyWebhooks(DomainError):
+    """A well-formed registration the partner's current endpoints leave no room for."""
+
+    code = "too_many_webhooks"
+    status = 409
+
+
 def validate_webhook_url(url: str) -> str:
     """The URL, cleaned, if webhooks may be sent to it: HTTPS, and public addresses only."""
     url = (url or "").strip()
@@ -177,9 +185,9 @@ def webhook_endpoint_create(
     if WebhookEndpoint.objects.filter(partner=partner, is_active=True).count() >= (
         MAX_WEBHOOKS_PER_PARTNER
     ):
-        raise DomainError(
-            f"A partner can have at most {MAX_WEBHOOKS_PER_PARTNER} active webhook endpoints.",
-            code="too_many_webhooks",
+        raise TooManyWebhooks(
+            f"A partner can have at most {MAX_WEBHOOKS_PER_PARTNER} active webhook endpoints; "
+            "delete one first."
         )
     secret = "whsec_" + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint.objects.create(
@@ -207,32 +215,47 @@ def webhook_endpoint_disable(*, endpoint_id: int, actor: User | None = None) -> 
 
 
 def event_publish(
-    event_type: str, data: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+    event_type: str,
+    data: Mapping[str, Any] | Callable[[], Mapping[str, Any] | None],
+    *,
+    event: Event | None = None,
 ) -> list[WebhookDelivery]:
     """Create one delivery per subscribed endpoint and send them from the worker on commit.
 
-    Call inside the transaction that made the change: if it rolls back, nothing is sent.
-    ``data`` may be a function, called only when someone is subscribed.
+    ``data`` may be a function, called only when someone is subscribed; if it returns
+    None there is nothing to send. ``event`` is the domain event being announced: its id
+    becomes the deliveries' event id, and an endpoint that already has a delivery for it
+    gets no second one.
     """
-    from partners.webhooks import enqueue_delivery
-
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("id", "events")
         if event_type in endpoint.events
     ]
+    if event is not None:
+        already = set(
+            WebhookDelivery.objects.filter(domain_event=event).values_list("endpoint_id", flat=True)
+        )
+        endpoints = [endpoint for endpoint in endpoints if endpoint.pk not in already]
     if not endpoints:
         return []
     if callable(data):
         data = data()
+        if data is None:
+            return []
     now = timezone.now()
+    occurred_at = event.occurred_at if event is not None else now
     deliveries = []
     for endpoint in endpoints:
-        delivery = WebhookDelivery(endpoint=endpoint, event_type=event_type, created_at=now)
+        delivery = WebhookDelivery(
+            endpoint=endpoint, event_type=event_type, created_at=now, domain_event=event
+        )
+        if event is not None:
+            delivery.event_id = event.uuid
         delivery.payload = {
             "id": str(delivery.event_id),
             "type": event_type,
-            "created_at": now.isoformat().replace("+00:00", "Z"),
+            "created_at": occurred_at.isoformat().replace("+00:00", "Z"),
             "data": dict(data),
         }
         deliveries.append(delivery)
@@ -245,8 +268,6 @@ def event_publish(
 @transaction.atomic
 def webhook_delivery_replay(*, delivery_id: int, actor: User | None = None) -> WebhookDelivery:
     """Send a delivery again (same event id and payload), e.g. after the partner fixed a bug."""
-    from partners.webhooks import enqueue_delivery
-
     delivery = (
         WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)
     )

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.caching import bump_cache_generation_on_commit
-from partners.events import verification_changed
+from directory.events import raise_event
 from practitioners.models import (
     Attestation,
     AttestationKind,
@@ -38,6 +38,7 @@ class Badge:
 
 
 PENDING_RENEWAL = "; a renewal is pending review"
+VERIFICATION_CHANGED = "practitioner.verification_changed"
 
 
 def _standing_reason(licence: Attestation) -> str:
@@ -134,8 +135,9 @@ def badge_for(practitioner: Practitioner, *, today: date | None = None) -> Badge
 def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
     """Store the badge's ``verified_through``; call in the transaction that changed an attestation.
 
-    Partners are told (``verification.changed``) whenever the badge on ``today`` differs
-    from what they were last told, including a lapse the daily expiry job finds.
+    The event ``practitioner.verification_changed`` is raised whenever the badge on
+    ``today`` differs from what was last announced, including a lapse the daily expiry
+    job finds.
     """
     today = today or timezone.localdate()
     bump_cache_generation_on_commit()  # the profile shows every attestation; search the badge
@@ -146,9 +148,11 @@ def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
         changes["verified_through"] = badge.valid_through
     if practitioner.badge_announced != badge.verified:
         changes["badge_announced"] = badge.verified
-        # Partners' webhooks: written with this transaction, sent by the worker on commit.
-        verification_changed(
-            practitioner_id=practitioner_id, verified=badge.verified, missing=badge.missing
+        # Raised in this transaction; subscribers (partners' webhooks) hear of it on commit.
+        raise_event(
+            VERIFICATION_CHANGED,
+            practitioner,
+            data={"verified": badge.verified, "missing": list(badge.missing)},
         )
     if changes:
         Practitioner.objects.filter(pk=practitioner_id).update(**changes)

@@ -39,7 +39,11 @@ class Sort(TextChoices):
 
 
 class FlagField(forms.Field):
-    """``1`` turns a filter on; empty or ``0`` leaves it off; anything else is an error."""
+    """``1`` turns a filter on; empty or ``0`` leaves it off; anything else is an error.
+
+    The words are matched exactly (no case folding or trimming), so the API schema's list of
+    them (``partners.api.schema``) is the whole truth about what is accepted.
+    """
 
     TRUE = frozenset({"1", "true", "on", "yes"})
     FALSE = frozenset({"", "0", "false", "off", "no"})
@@ -48,7 +52,7 @@ class FlagField(forms.Field):
     def to_python(self, value: Any) -> bool:
         if isinstance(value, bool):
             return value
-        text = str(value or "").strip().lower()
+        text = "" if value is None else str(value)
         if text in self.TRUE:
             return True
         if text in self.FALSE:

@@ -22,7 +22,6 @@ from directory.models import User
 from directory.notifications import email_user
 from directory.versions import decided_at, record_edit
 from directory.workflow import record, transition
-from partners.events import review_published as announce_review_published
 from practitioners.models import Practitioner, Procedure
 from reviews.alerts import check_safety_alerts
 from reviews.models import (
@@ -397,7 +396,6 @@ def review_publish(
         seen_version=seen_version,
     )
     check_safety_alerts(practitioner_id=review.practitioner_id)
-    announce_review_published(review.pk)  # webhook deliveries, sent by the worker on commit
     _email_author(
         review, subject="Your review is published", template="reviews/email/review_published.txt"
     )

@@ -24,6 +24,8 @@ from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# What a cursor looks like: unpadded URL-safe base64 (``_cursor``).
+CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
 
 
 def _ordering(queryset: QuerySet) -> list[tuple[str, bool]]:
@@ -85,10 +87,9 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw in (None, ""):
             return DEFAULT_PAGE_SIZE
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
+        # Plain ASCII digits only: int() would also take " 5", "+5", "1_0" and other
+        # scripts' digits, which the schema (an integer) does not describe.
+        size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else 0
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise ValidationError(
                 {self.page_size_query_param: [f"Enter a whole number from 1 to {MAX_PAGE_SIZE}."]}
@@ -173,15 +174,19 @@ class KeysetPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Opaque position from a previous page's `next` link.",
-                "schema": {"type": "string"},
+                "allowEmptyValue": True,
+                "description": "Opaque position, copied from a previous page's `next` link "
+                "with the same parameters; empty or left out for the first page. Any other "
+                "value is a 400.",
+                "schema": {"type": "string", "pattern": CURSOR_PATTERN},
             },
             {
                 "name": self.page_size_query_param,
                 "in": "query",
                 "required": False,
+                "allowEmptyValue": True,
                 "description": f"Results per page, 1 to {MAX_PAGE_SIZE} (default "
-                f"{DEFAULT_PAGE_SIZE}).",
+                f"{DEFAULT_PAGE_SIZE}, also when empty); anything else is a 400.",
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]

@@ -22,9 +22,11 @@ class WebhookScopeMixin(PartnerAPIMixin):
     required_scopes = (Scope.WEBHOOKS,)
 
     def endpoints(self):
-        return WebhookEndpoint.objects.filter(partner_id=self.request.auth.partner_id).order_by(
-            "created_at", "id"
-        )
+        # A deleted (disabled) endpoint is gone for the partner: not listed, and it and its
+        # deliveries answer 404. Staff keep its delivery history in the admin.
+        return WebhookEndpoint.objects.filter(
+            partner_id=self.request.auth.partner_id, is_active=True
+        ).order_by("created_at", "id")
 
 
 @extend_schema(tags=["webhooks"])
@@ -32,6 +34,21 @@ class WebhookEndpointListView(WebhookScopeMixin, generics.ListAPIView):
     """This partner's webhook endpoints (without their secrets)."""
 
     serializer_class = WebhookEndpointSerializer
+    error_statuses = (409,)
+    schema_links = {
+        "POST": {
+            201: {
+                "GetWebhook": ("v1_webhooks_retrieve", {"id": "$response.body#/id"}),
+                "DeleteWebhook": ("v1_webhooks_destroy", {"id": "$response.body#/id"}),
+                "ListDeliveries": ("v1_webhooks_deliveries_list", {"id": "$response.body#/id"}),
+            }
+        },
+        "GET": {
+            200: {
+                "GetFirstWebhook": ("v1_webhooks_retrieve", {"id": "$response.body#/results/0/id"}),
+            }
+        },
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -83,6 +100,16 @@ class WebhookDeliveryListView(WebhookScopeMixin, generics.ListAPIView):
     """Every event sent to the endpoint, with each attempt's status code, error and time."""
 
     serializer_class = WebhookDeliverySerializer
+    schema_links = {
+        "GET": {
+            200: {
+                "ReplayFirstDelivery": (
+                    "v1_webhooks_deliveries_replay_create",
+                    {"id": "$request.path.id", "delivery_id": "$response.body#/results/0/id"},
+                )
+            }
+        }
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from directory.caching import CachedPublicReadsMixin
@@ -22,30 +22,26 @@ from practitioners.models import Practitioner
 from reviews.api.selectors import public_reviews
 from reviews.api.serializers import ReviewSerializer
 
-
-def _number(name: str, low: float, high: float, description: str) -> OpenApiParameter:
-    schema = {"type": "number", "minimum": low, "maximum": high}
-    return OpenApiParameter(name, schema, description=description)
-
-
-# The location filters share one filter method, so their types are stated here.
-SEARCH_PARAMETERS = [
-    OpenApiParameter(
-        "near",
-        {"type": "string", "maxLength": 100},
-        description="A city (“Austin”, “Portland, OR”) or US ZIP code, resolved offline.",
-    ),
-    OpenApiParameter(
-        "q", {"type": "string", "maxLength": 100}, description="Name, clinic or city."
-    ),
-    _number("lat", -90, 90, "Latitude, with `lng`, instead of `near`."),
-    _number("lng", -180, 180, "Longitude, with `lat`."),
-    _number("radius_km", 1, 500, "Search radius around the place (default 25)."),
-    _number("min_rating", 1, 5, "Minimum Bayesian rating of practitioners with reviews."),
-]
+# Words for the schema; each parameter's type, choices and bounds come from the FilterSet.
+SEARCH_DESCRIPTIONS = {
+    "q": "Name, clinic or city.",
+    "procedure": "A procedure slug (see `/api/v1/procedures/`).",
+    "near": "A city (“Austin”, “Portland, OR”) or US ZIP code, resolved offline; an unknown "
+    "place is a 400. Not together with `lat`/`lng`.",
+    "lat": "Latitude, with `lng`, instead of `near`.",
+    "lng": "Longitude, with `lat`.",
+    "radius_km": "Search radius around the place (default 25).",
+    "verified": "`1` keeps practitioners with a current licence and sterilization attestation.",
+    "profession": "One profession.",
+    "min_rating": "Minimum Bayesian rating of practitioners with reviews.",
+    "skin_type": "Practitioners with published reviews from that Fitzpatrick skin type.",
+    "no_severe": "`1` keeps practitioners with enough recent reviews and no severe complication.",
+    "exclude_complication": "Repeatable: no published report of that complication.",
+    "sort": "Order of the results; `distance` needs `near` or `lat`+`lng`.",
+}
 
 
-@extend_schema(tags=["practitioners"], summary="Search practitioners", parameters=SEARCH_PARAMETERS)
+@extend_schema(tags=["practitioners"], summary="Search practitioners")
 class PractitionerListView(CachedPublicReadsMixin, PartnerAPIMixin, generics.ListAPIView):
     """Practitioners matching the same filters as the site's search page, in its order.
 
@@ -58,6 +54,17 @@ class PractitionerListView(CachedPublicReadsMixin, PartnerAPIMixin, generics.Lis
     serializer_class = PractitionerSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PractitionerFilterSet
+    filter_descriptions = SEARCH_DESCRIPTIONS
+    schema_links = {
+        "GET": {
+            200: {
+                "GetFirstPractitioner": (
+                    "v1_practitioners_retrieve",
+                    {"id": "$response.body#/results/0/id"},
+                ),
+            }
+        }
+    }
 
     def get_queryset(self):
         return api_practitioner_list()

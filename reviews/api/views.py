@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from partners.api.base import PartnerAPIMixin
-from partners.idempotency import run_idempotent, validate_idempotency_key
+from partners.idempotency import KEY_MAX_LENGTH, run_idempotent, validate_idempotency_key
 from partners.models import Scope
 from reviews.api.filters import PartnerReviewFilterSet
 from reviews.api.selectors import public_reviews
@@ -29,6 +29,16 @@ class ReviewListView(PartnerAPIMixin, generics.ListAPIView):
     serializer_class = ReviewSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PartnerReviewFilterSet
+    schema_links = {
+        "GET": {
+            200: {
+                "GetReviewedPractitioner": (
+                    "v1_practitioners_retrieve",
+                    {"id": "$response.body#/results/0/practitioner_id"},
+                )
+            }
+        }
+    }
 
     def get_queryset(self):
         return public_reviews()
@@ -42,6 +52,12 @@ class ReviewListView(PartnerAPIMixin, generics.ListAPIView):
     parameters=[
         OpenApiParameter(
             "Idempotency-Key",
+            {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": KEY_MAX_LENGTH,
+                "pattern": "^[ -~]*[!-~][ -~]*$",
+            },
             location=OpenApiParameter.HEADER,
             required=False,
             description=(
@@ -57,6 +73,20 @@ class ReviewInvitationCreateView(PartnerAPIMixin, APIView):
 
     required_scopes = (Scope.INVITE,)
     error_statuses = (409,)
+    schema_links = {
+        "POST": {
+            201: {
+                "GetPractitioner": (
+                    "v1_practitioners_retrieve",
+                    {"id": "$response.body#/practitioner"},
+                ),
+                "ListPractitionerReviews": (
+                    "v1_practitioners_reviews_list",
+                    {"id": "$response.body#/practitioner"},
+                ),
+            }
+        }
+    }
 
     def post(self, request, *args, **kwargs):
         key = validate_idempotency_key(request.headers.get("Idempotency-Key"))

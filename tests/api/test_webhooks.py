@@ -4,6 +4,7 @@ exponential backoff, every attempt logged, replayable."""
 import datetime
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from practitioners.services import attestation_revoke
 from reviews.services import review_publish
 from reviews.tests.factories import ComplicationFactory, ReviewFactory
 
-from .conftest import verified_practitioner
+from .conftest import published_review, verified_practitioner
 from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -117,22 +118,27 @@ def test_losing_the_verified_badge_is_announced(
     with django_capture_on_commit_callbacks(execute=True):
         attestation_revoke(attestation_id=licence.pk, actor=verifier, reason="Board suspended it")
 
-    [request] = receiver.received
-    event = json.loads(request.body)
+    events = [json.loads(request.body) for request in receiver.received]
+    # The profile changed (its licence is revoked) and, with it, the badge.
+    assert [event["type"] for event in events] == [
+        "practitioner.updated",
+        "practitioner.verification_changed",
+    ]
+    event = events[1]
     assert event["type"] == "practitioner.verification_changed"
     assert event["data"]["practitioner"]["id"] == practitioner.pk
     assert event["data"]["verified"] is False
     assert event["data"]["missing"] == ["licence verification revoked"]
 
 
-def test_nothing_is_sent_when_the_deciding_transaction_rolls_back(receiver, endpoint, moderator):
+def test_nothing_is_sent_before_the_deciding_transaction_commits(receiver, endpoint, moderator):
     review = ReviewFactory()
 
     # No on-commit callbacks run: the test's transaction never commits.
     review_publish(review_id=review.pk, moderator=moderator)
 
     assert receiver.received == []
-    assert WebhookDelivery.objects.get().attempts.count() == 0
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_an_endpoint_only_gets_the_events_it_subscribed_to(
@@ -373,3 +379,44 @@ def test_deleting_an_endpoint_disables_it_and_keeps_its_history(hooks_client, re
     assert endpoint.is_active is False
     assert endpoint.deliveries.count() == 1
     assert event_publish("review.published", {"review": {}}) == []
+
+
+def test_a_webhook_carries_the_review_exactly_as_the_api_returns_it(
+    settings, receiver, endpoint, moderator, client_with_scopes, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://testserver"
+    review = ReviewFactory(needle_depth_mm=Decimal("0.75"), title="Fine needles")
+    ComplicationFactory(review=review, type="pain")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_publish(review_id=review.pk, moderator=moderator)
+
+    [request] = receiver.received
+    sent = json.loads(request.body)["data"]["review"]
+    listed = client_with_scopes("read").get(reverse("api:review-list")).json()["results"]
+    assert sent == next(row for row in listed if row["id"] == review.pk)
+    assert sent["needle_depth_mm"] == 0.75
+
+
+def test_a_badge_change_carries_the_profile_exactly_as_the_api_returns_it(
+    settings, receiver, endpoint, verifier, client_with_scopes, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://testserver"
+    practitioner = verified_practitioner()
+    published_review(practitioner, needle_depth_mm=Decimal("1.25"))
+    licence = practitioner.attestations.get(kind="license", status=AttestationStatus.VERIFIED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation_revoke(attestation_id=licence.pk, actor=verifier, reason="Board suspended it")
+
+    sent = {
+        event["type"]: event["data"]
+        for event in (json.loads(request.body) for request in receiver.received)
+    }
+    profile = client_with_scopes("read").get(
+        reverse("api:practitioner-detail", args=[practitioner.pk])
+    )
+    assert profile.status_code == 200
+    assert sent["practitioner.verification_changed"]["practitioner"] == profile.json()
+    assert sent["practitioner.updated"]["practitioner"] == profile.json()
+    assert profile.json()["verification"]["verified"] is False

@@ -1,9 +1,10 @@
 """A partner's webhook endpoint that never answers slows no page.
 
 Deliveries run in the task worker, never in the request: with the production task
-backend (the database queue) publishing a review only writes the delivery and its task
-row. The worker's attempt at an endpoint that accepts the connection and then says
-nothing gives up after the configured timeout and records the failure.
+backend (the database queue) publishing a review only writes its event and the relay's
+task row; the worker's relay then writes the delivery. The worker's attempt at an
+endpoint that accepts the connection and then says nothing gives up after the configured
+timeout and records the failure.
 """
 
 import socket
@@ -15,6 +16,8 @@ from django.tasks import task_backends
 from django.test import Client, override_settings
 from django_tasks_db.models import DBTaskResult
 
+from directory.events import relay_event
+from directory.models import Event
 from partners.egress import allow_loopback_for_tests
 from partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services import partner_key_create
@@ -103,10 +106,12 @@ def test_publishing_a_review_does_not_wait_for_a_silent_webhook_endpoint(
     elapsed = time.monotonic() - started
 
     assert elapsed < 1, f"publishing waited {elapsed:.2f} s"
-    delivery = WebhookDelivery.objects.get(endpoint=subscribed)
-    assert delivery.status == DeliveryStatus.PENDING
+    event = Event.objects.get(type="review.published")
+    assert event.relayed_at is None
     assert not WebhookAttempt.objects.exists()
-    assert DBTaskResult.objects.filter(queue_name="webhooks").count() == 1
+    [relay] = DBTaskResult.objects.filter(task_path="directory.events.relay_event_task")
+    assert relay.args_kwargs["args"] == [event.pk]
+    assert not DBTaskResult.objects.filter(queue_name="webhooks").exists()
     # The public pages answer as usual meanwhile.
     page = Client().get(review.practitioner.get_absolute_url())
     assert page.status_code == 200
@@ -119,7 +124,11 @@ def test_the_worker_gives_up_on_a_silent_endpoint_after_the_timeout_and_records_
     review = ReviewFactory()
     with django_capture_on_commit_callbacks(execute=True):
         review_publish(review_id=review.pk, moderator=moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        relay_event(Event.objects.get(type="review.published").pk)  # the worker's relay
     delivery = WebhookDelivery.objects.get(endpoint=subscribed)
+    assert delivery.status == DeliveryStatus.PENDING
+    assert DBTaskResult.objects.filter(queue_name="webhooks").count() == 1
 
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,9 +10,9 @@ from directory import scheduling
 class Command(BaseCommand):
     help = (
         "Run every daily job once, in the order of the day: recount the safety summaries a "
-        "review has aged out of, expire lapsed attestations (with reminders), and purge "
-        "personal data past its retention. Safe to run more than once a day; use it from a "
-        "system cron instead of the task worker's schedule if you prefer."
+        "review has aged out of, expire lapsed attestations (with reminders), purge personal "
+        "data past its retention, and sweep the event outbox. Safe to run more than once a "
+        "day; use it from a system cron instead of the task worker's schedule if you prefer."
     )
 
     def add_arguments(self, parser):

@@ -9,9 +9,9 @@ from directory import scheduling
 class Command(BaseCommand):
     help = (
         "Queue each daily job (the summary window recount just after midnight, attestation "
-        "expiry at 03:00, personal-data purge at 03:30, site time) for its next run unless a "
-        "run is already waiting. Run it on deploy or before starting `manage.py db_worker`; "
-        "running it again is harmless."
+        "expiry at 03:00, personal-data purge at 03:30, outbox sweep at 03:45, site time) "
+        "for its next run unless a run is already waiting. Run it on deploy or before "
+        "starting `manage.py db_worker`; running it again is harmless."
     )
 
     def handle(self, *args, **options):
