@@ -143,6 +143,7 @@ def test_the_practitioner_adds_a_file_to_an_attestation_awaiting_review(client, 
     )
 
     assert "Staff see the new files with your submission." in page.content.decode()
+    assert "Evidence files added" in page.content.decode()  # in its history
     licence.refresh_from_db()
     assert [e.original_name for e in licence.evidence.all()] == ["renewal-letter.pdf"]
     assert licence.version == 2
