@@ -205,6 +205,10 @@ def _erase_audit_text(
     models.QuerySet(model=AuditEntry).filter(pk__in=queryset.values("pk")).update(**values)
 
 
+# Records of an author's edits: their data is the edited text itself.
+TEXT_EDITS = ("review.edited", "response.edited", "response.resubmitted")
+
+
 @transaction.atomic
 def account_delete(*, user: User, password: str) -> None:
     """The member's own request: confirm the password, then erase the account."""
@@ -251,6 +255,8 @@ def account_erase(*, user_id: int, actor_label: str, notify: bool = True) -> Non
     # Whatever the account wrote into a decision it made (a report's note, recorded on the
     # reported review) goes too; the decision itself stays.
     _erase_audit_text(AuditEntry.objects.filter(actor=user), keep_data=True)
+    # Except an edit's record, which holds the text before and after (directory.versions).
+    _erase_audit_text(AuditEntry.objects.filter(actor=user, action__in=TEXT_EDITS))
     _erase_audit_text(AuditEntry.objects.filter(data__report_id__in=report_ids), keep_data=True)
     _erase_audit_text(
         AuditEntry.objects.filter(

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import F
 
 from directory.errors import StaleState, TransitionNotAllowed
 from directory.events import raise_event
@@ -41,22 +42,31 @@ def transition(
     field: str = "status",
     changes: Mapping[str, Any] | None = None,
     data: Mapping[str, Any] | None = None,
+    expected: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Move ``obj.<field>`` to ``to`` and record the decision; raise if the move is refused."""
+    """Move ``obj.<field>`` to ``to`` and record the decision; raise if the move is refused.
+
+    ``expected`` adds conditions the row must still meet (e.g. the version a decider saw);
+    a model with a ``version`` field has it incremented in the same UPDATE.
+    """
     current = getattr(obj, field)
     if to not in allowed_moves(table, current):
         raise TransitionNotAllowed(
             f"{obj._meta.verbose_name.capitalize()} cannot go from “{current}” to “{to}”."
         )
     values = {field: to, **(changes or {})}
+    versioned = any(f.name == "version" for f in obj._meta.concrete_fields)
     with transaction.atomic():
-        updated = type(obj)._default_manager.filter(pk=obj.pk, **{field: current}).update(**values)
+        rows = type(obj)._default_manager.filter(pk=obj.pk, **{field: current}, **(expected or {}))
+        updated = rows.update(**values, **({"version": F("version") + 1} if versioned else {}))
         if updated != 1:
             raise StaleState(
                 f"This {obj._meta.verbose_name} was changed by someone else; reload and try again."
             )
         for name, value in values.items():
             setattr(obj, name, value)
+        if versioned:
+            obj.refresh_from_db(fields=["version"])
         return record(
             obj,
             action=action,

@@ -25,7 +25,13 @@ from practitioners import services
 from practitioners import verification_selectors as selectors
 from practitioners.badges import compute_badge
 from practitioners.evidence import capped_evidence_uploads
-from practitioners.forms import ClaimForm, CredentialForm, NpiForm, SterilizationForm
+from practitioners.forms import (
+    AddEvidenceForm,
+    ClaimForm,
+    CredentialForm,
+    NpiForm,
+    SterilizationForm,
+)
 from practitioners.models import (
     Attestation,
     AttestationKind,
@@ -269,8 +275,37 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": selectors.timeline(attestation),
             "can_submit_again": attestation.pk
             in services.resubmissions_open(attestation.practitioner.attestations.all()),
+            "add_evidence_form": AddEvidenceForm()
+            if attestation.status == AttestationStatus.PENDING
+            else None,
         },
     )
+
+
+@never_cache
+@login_required
+@require_POST
+@capped_evidence_uploads
+def attestation_add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add files to one's own attestation awaiting review; the answer is a message."""
+    try:
+        attestation = selectors.attestation_for_owner(pk, request.user)
+    except Attestation.DoesNotExist:
+        raise Http404("No such attestation on your profile.") from None
+    form = AddEvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("evidence", []):
+            messages.error(request, f"No file added: {error}")
+        return redirect("dashboard:attestation", pk=pk)
+    try:
+        services.attestation_add_evidence(
+            actor=request.user, attestation_id=attestation.pk, uploads=form.cleaned_data["evidence"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Added. Staff see the new files with your submission.")
+    return redirect("dashboard:attestation", pk=pk)
 
 
 @login_required

@@ -90,6 +90,12 @@ class ClaimForm(Form):
     )
 
 
+class AddEvidenceForm(Form):
+    """More evidence for an attestation that awaits review."""
+
+    evidence = EvidenceField(label="Add evidence files")
+
+
 class NpiForm(Form):
     npi = forms.CharField(
         label="NPI (US National Provider Identifier)",

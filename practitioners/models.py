@@ -174,6 +174,9 @@ class ProfileClaim(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile_claims"
     )
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default="pending")
+    # Bumped on every change its author makes and on every decision: a staff decision names
+    # the version the decider saw and is refused if it has moved since (directory.versions).
+    version = models.PositiveIntegerField(default=1, editable=False)
     message = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -258,6 +261,9 @@ class Attestation(models.Model):
     status = models.CharField(
         max_length=16, choices=AttestationStatus.choices, default=AttestationStatus.PENDING
     )
+    # Bumped on every change its author makes and on every decision: a staff decision names
+    # the version the decider saw and is refused if it has moved since (directory.versions).
+    version = models.PositiveIntegerField(default=1, editable=False)
     # Credential details (a licence needs number and authority).
     number = models.CharField(max_length=64, blank=True)
     issuing_authority = models.CharField(

@@ -22,9 +22,11 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext
 
 from directory.caching import bump_cache_generation_on_commit
+from directory.conflicts import has_conflict_of_interest, require_no_conflict
 from directory.errors import DomainError, NotPermitted
 from directory.models import AuditEntry, User
 from directory.notifications import email_user
+from directory.versions import bump_version, decided_at, record_edit
 from directory.workflow import record, transition
 from practitioners.badges import refresh_badge
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, queue_evidence_checks
@@ -110,11 +112,44 @@ def can_verify(user: User | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_perm(VERIFY_PERMISSION))
 
 
-def _require_verifier(actor: User | None, practitioner: Practitioner | None = None) -> None:
+def _require_verifier(actor: User | None, subject: Attestation | ProfileClaim) -> None:
+    """A verifier, with no conflict of interest in ``subject`` (``directory.conflicts``)."""
     if not can_verify(actor):
         raise NotPermitted("Only staff verifiers can decide on attestations and claims.")
-    if practitioner is not None and practitioner.owner_id == actor.pk:
-        raise NotPermitted("You cannot decide on your own profile; ask another verifier.")
+    require_no_conflict(actor, subject)
+
+
+# What a verifier reads of an attestation or a claim, compared between versions.
+ATTESTATION_CONTENT_FIELDS = (
+    "number",
+    "issuing_authority",
+    "license_type",
+    "issued_on",
+    "expires_on",
+    "standing",
+    "last_spore_test_on",
+)
+
+
+def attestation_content(attestation: Attestation) -> dict:
+    data = {name: _jsonable(getattr(attestation, name)) for name in ATTESTATION_CONTENT_FIELDS}
+    data["evidence"] = "; ".join(
+        f"{e.original_name} ({e.sha256[:12]})" for e in attestation.evidence.order_by("pk")
+    )
+    return data
+
+
+def attestation_labels() -> dict[str, str]:
+    return {name: _field_label(name) for name in ATTESTATION_CONTENT_FIELDS} | {
+        "evidence": "Evidence files"
+    }
+
+
+CLAIM_LABELS = {"message": "Message to staff"}
+
+
+def claim_content(claim: ProfileClaim) -> dict:
+    return {"message": claim.message}
 
 
 def _require_owner(actor: User | None, practitioner: Practitioner) -> None:
@@ -128,7 +163,7 @@ def _require_owner(actor: User | None, practitioner: Practitioner) -> None:
 def _locked_claim(claim_id: int) -> ProfileClaim:
     return (
         ProfileClaim.objects.select_for_update(of=("self",))
-        .select_related("practitioner", "user")
+        .select_related("practitioner__clinic", "user")
         .get(pk=claim_id)
     )
 
@@ -165,16 +200,24 @@ def claim_submit(*, user: User, practitioner: Practitioner, message: str = "") -
     return claim
 
 
-def _claim_reject(claim: ProfileClaim, *, actor: User, reason: str) -> None:
-    transition(
-        claim,
-        to=ClaimStatus.REJECTED,
-        table=ProfileClaim.TRANSITIONS,
-        action="claim.rejected",
-        actor=actor,
-        note=reason,
-        changes={"decided_at": timezone.now(), "decided_by": actor, "decision_reason": reason},
-    )
+def _claim_reject(
+    claim: ProfileClaim, *, actor: User, reason: str, seen_version: int | None = None
+) -> None:
+    with decided_at(claim, seen_version, claim_content, CLAIM_LABELS) as expected:
+        transition(
+            claim,
+            to=ClaimStatus.REJECTED,
+            table=ProfileClaim.TRANSITIONS,
+            action="claim.rejected",
+            actor=actor,
+            note=reason,
+            changes={
+                "decided_at": timezone.now(),
+                "decided_by": actor,
+                "decision_reason": reason,
+            },
+            expected=expected,
+        )
     email_user(
         to=claim.user.email,
         subject="Your profile claim was not approved",
@@ -189,20 +232,20 @@ def _claim_reject(claim: ProfileClaim, *, actor: User, reason: str) -> None:
 
 
 @transaction.atomic
-def claim_approve(*, claim_id: int, actor: User) -> ProfileClaim:
+def claim_approve(*, claim_id: int, actor: User, seen_version: int | None = None) -> ProfileClaim:
     """Make the claimant the profile's owner; other pending claims it settles are rejected."""
     claim = _locked_claim(claim_id)
-    _require_verifier(actor, claim.practitioner)
-    if claim.user_id == actor.pk:
-        raise NotPermitted("You cannot approve your own claim; ask another verifier.")
-    transition(
-        claim,
-        to=ClaimStatus.APPROVED,
-        table=ProfileClaim.TRANSITIONS,
-        action="claim.approved",
-        actor=actor,
-        changes={"decided_at": timezone.now(), "decided_by": actor},
-    )
+    _require_verifier(actor, claim)
+    with decided_at(claim, seen_version, claim_content, CLAIM_LABELS) as expected:
+        transition(
+            claim,
+            to=ClaimStatus.APPROVED,
+            table=ProfileClaim.TRANSITIONS,
+            action="claim.approved",
+            actor=actor,
+            changes={"decided_at": timezone.now(), "decided_by": actor},
+            expected=expected,
+        )
     if Practitioner.objects.filter(owner=claim.user).exists():
         raise DomainError("This account already manages another practitioner profile.")
     # Conditional: only a profile nobody owns yet can be given an owner.
@@ -240,13 +283,15 @@ def claim_approve(*, claim_id: int, actor: User) -> ProfileClaim:
 
 
 @transaction.atomic
-def claim_reject(*, claim_id: int, actor: User, reason: str) -> ProfileClaim:
+def claim_reject(
+    *, claim_id: int, actor: User, reason: str, seen_version: int | None = None
+) -> ProfileClaim:
     """Refuse a profile claim with a reason the claimant is e-mailed."""
     if not reason.strip():
         raise DomainError("Say why the claim is rejected: the claimant is told.")
     claim = _locked_claim(claim_id)
-    _require_verifier(actor)
-    _claim_reject(claim, actor=actor, reason=reason.strip())
+    _require_verifier(actor, claim)
+    _claim_reject(claim, actor=actor, reason=reason.strip(), seen_version=seen_version)
     return claim
 
 
@@ -583,6 +628,50 @@ def attestation_submit(
     return attestation
 
 
+@transaction.atomic
+def attestation_add_evidence(
+    *, actor: User, attestation_id: int, uploads: Sequence[CheckedUpload]
+) -> Attestation:
+    """Add evidence files to one's own attestation while it awaits review.
+
+    The attestation's version moves on: a verifier who opened it before the files arrived
+    is refused and shown the new files, never verifying what they did not see.
+    """
+    attestation = _locked(attestation_id)
+    _require_owner(actor, attestation.practitioner)
+    if attestation.status != AttestationStatus.PENDING:
+        raise DomainError(
+            "Files can be added only while the attestation awaits review; submit a new one."
+        )
+    if not uploads:
+        raise DomainError("Attach at least one evidence file (PDF, JPEG or PNG).")
+    on_file = attestation.evidence.count()
+    if on_file + len(uploads) > MAX_FILES_PER_SUBMISSION:
+        raise DomainError(
+            f"An attestation has at most {MAX_FILES_PER_SUBMISSION} files; this one has "
+            f"{on_file}, so add at most {max(MAX_FILES_PER_SUBMISSION - on_file, 0)}."
+        )
+    before = attestation_content(attestation)
+    stored: list[Evidence] = []
+    try:
+        _store_evidence(attestation, uploads, stored)
+        queue_evidence_checks(stored)
+        record_edit(
+            attestation,
+            action="attestation.evidence_added",
+            actor=actor,
+            before=before,
+            after=attestation_content(attestation),
+            status=attestation.status,
+        )
+    except BaseException:
+        # The rows roll back with the transaction; the files would not, so remove them.
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
+    return attestation
+
+
 def normalize_licence_number(value: str) -> str:
     """Licence numbers are compared without spaces or case (“rn 555” is RN555)."""
     return "".join(value.split()).upper()
@@ -594,7 +683,7 @@ def normalize_licence_number(value: str) -> str:
 def _locked(attestation_id: int) -> Attestation:
     return (
         Attestation.objects.select_for_update(of=("self",))
-        .select_related("practitioner", "practitioner__owner")
+        .select_related("practitioner__owner", "practitioner__clinic")
         .get(pk=attestation_id)
     )
 
@@ -650,6 +739,7 @@ def attestation_verify(
     expires_on: date | None = None,
     note: str = "",
     actor_label: str = "",
+    seen_version: int | None = None,
 ) -> Attestation:
     """Mark a pending attestation verified, set its validity, and refresh the badge.
 
@@ -658,7 +748,7 @@ def attestation_verify(
     """
     attestation = _locked(attestation_id)
     if actor is not None or not actor_label:
-        _require_verifier(actor, attestation.practitioner)
+        _require_verifier(actor, attestation)
     now = timezone.now()
     expiry = expires_on or _default_expiry(attestation, timezone.localdate())
     if expiry is not None and expiry < timezone.localdate():
@@ -674,27 +764,31 @@ def attestation_verify(
             code="sterilization_not_compliant",
         )
     replaced = _supersede_renewed(attestation, expiry=expiry, actor=actor, actor_label=actor_label)
-    transition(
-        attestation,
-        to=AttestationStatus.VERIFIED,
-        table=Attestation.TRANSITIONS,
-        action="attestation.verified",
-        actor=actor,
-        actor_label=actor_label,
-        note=note,
-        changes={
-            "verified_at": now,
-            "verified_by": actor,
-            "verification_method": method,
-            "verification_source": source or "Staff review of submitted documents",
-            "expires_on": expiry,
-            "next_check_due": expiry,
-            "decision_reason": "",
-            "expiry_warning_sent_on": None,
-        },
-        data={"method": method, "expires_on": expiry.isoformat() if expiry else None}
-        | ({"replaces": [old.pk for old in replaced]} if replaced else {}),
-    )
+    with decided_at(
+        attestation, seen_version, attestation_content, attestation_labels()
+    ) as expected:
+        transition(
+            attestation,
+            to=AttestationStatus.VERIFIED,
+            table=Attestation.TRANSITIONS,
+            action="attestation.verified",
+            actor=actor,
+            actor_label=actor_label,
+            note=note,
+            changes={
+                "verified_at": now,
+                "verified_by": actor,
+                "verification_method": method,
+                "verification_source": source or "Staff review of submitted documents",
+                "expires_on": expiry,
+                "next_check_due": expiry,
+                "decision_reason": "",
+                "expiry_warning_sent_on": None,
+            },
+            data={"method": method, "expires_on": expiry.isoformat() if expiry else None}
+            | ({"replaces": [old.pk for old in replaced]} if replaced else {}),
+            expected=expected,
+        )
     # Once, after both moves: the badge never sees the licence gone.
     refresh_badge(attestation.practitioner_id)
     return attestation
@@ -739,17 +833,28 @@ def _supersede_renewed(
     return replaced
 
 
-def _reject(attestation: Attestation, *, actor: User | None, reason: str, actor_label: str = ""):
-    transition(
-        attestation,
-        to=AttestationStatus.REJECTED,
-        table=Attestation.TRANSITIONS,
-        action="attestation.rejected",
-        actor=actor,
-        actor_label=actor_label,
-        note=reason,
-        changes={"decision_reason": reason},
-    )
+def _reject(
+    attestation: Attestation,
+    *,
+    actor: User | None,
+    reason: str,
+    actor_label: str = "",
+    seen_version: int | None = None,
+):
+    with decided_at(
+        attestation, seen_version, attestation_content, attestation_labels()
+    ) as expected:
+        transition(
+            attestation,
+            to=AttestationStatus.REJECTED,
+            table=Attestation.TRANSITIONS,
+            action="attestation.rejected",
+            actor=actor,
+            actor_label=actor_label,
+            note=reason,
+            changes={"decision_reason": reason},
+            expected=expected,
+        )
     refresh_badge(attestation.practitioner_id)
     _notify_owner(
         attestation,
@@ -760,33 +865,41 @@ def _reject(attestation: Attestation, *, actor: User | None, reason: str, actor_
 
 
 @transaction.atomic
-def attestation_reject(*, attestation_id: int, actor: User, reason: str) -> Attestation:
+def attestation_reject(
+    *, attestation_id: int, actor: User, reason: str, seen_version: int | None = None
+) -> Attestation:
     """Reject a pending attestation with a reason the practitioner is e-mailed."""
     if not reason.strip():
         raise DomainError("Say why the attestation is rejected: the practitioner is told.")
     attestation = _locked(attestation_id)
-    _require_verifier(actor, attestation.practitioner)
-    _reject(attestation, actor=actor, reason=reason.strip())
+    _require_verifier(actor, attestation)
+    _reject(attestation, actor=actor, reason=reason.strip(), seen_version=seen_version)
     return attestation
 
 
 @transaction.atomic
-def attestation_revoke(*, attestation_id: int, actor: User, reason: str) -> Attestation:
+def attestation_revoke(
+    *, attestation_id: int, actor: User, reason: str, seen_version: int | None = None
+) -> Attestation:
     """Withdraw a verified attestation (staff), e.g. after a complaint or a lapsed licence."""
     if not reason.strip():
         raise DomainError("Say why the verification is revoked.")
     attestation = _locked(attestation_id)
-    _require_verifier(actor, attestation.practitioner)
+    _require_verifier(actor, attestation)
     reason = reason.strip()
-    transition(
-        attestation,
-        to=AttestationStatus.REVOKED,
-        table=Attestation.TRANSITIONS,
-        action="attestation.revoked",
-        actor=actor,
-        note=reason,
-        changes={"decision_reason": reason},
-    )
+    with decided_at(
+        attestation, seen_version, attestation_content, attestation_labels()
+    ) as expected:
+        transition(
+            attestation,
+            to=AttestationStatus.REVOKED,
+            table=Attestation.TRANSITIONS,
+            action="attestation.revoked",
+            actor=actor,
+            note=reason,
+            changes={"decision_reason": reason},
+            expected=expected,
+        )
     refresh_badge(attestation.practitioner_id)
     _notify_owner(
         attestation,
@@ -1035,13 +1148,14 @@ DECISION_FIELDS = (
 def can_edit_in_admin(user: User | None, attestation: Attestation | None, *, action: str) -> bool:
     """Whether ``user`` may ``action`` ("add", "change", "delete") this attestation in the admin.
 
-    Their Django permission, and never on their own profile (as for decisions).
+    Their Django permission, and never where they have a conflict of interest (as for
+    decisions).
     """
     if user is None or not user.is_authenticated:
         return False
     if not user.has_perm(f"practitioners.{action}_attestation"):
         return False
-    return attestation is None or attestation.practitioner.owner_id != user.pk
+    return attestation is None or not has_conflict_of_interest(user, attestation)
 
 
 def _require_admin_editor(
@@ -1105,6 +1219,9 @@ def attestation_admin_change(
     before = {name: _audit_value(stored, name) for name in changed}
     after = {name: _audit_value(attestation, name) for name in changed}
     attestation.save(update_fields=changed)  # post_save also makes cached pages stale
+    # A correction changes what a verifier read: a decision taken on the old text is refused.
+    replaced = stored.version
+    bump_version(attestation)
     for name in DECISION_FIELDS:  # what is stored, not what the form was opened with
         attname = Attestation._meta.get_field(name).attname
         setattr(attestation, attname, getattr(stored, attname))
@@ -1119,7 +1236,7 @@ def attestation_admin_change(
             f"{_field_label(name)}: {before[name] or '(empty)'} → {after[name] or '(empty)'}"
             for name in changed
         ),
-        data={"before": before, "after": after},
+        data={"version": replaced, "before": before, "after": after},
     )
     for practitioner_id in dict.fromkeys([stored.practitioner_id, attestation.practitioner_id]):
         refresh_badge(practitioner_id)

@@ -18,8 +18,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from directory.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
+from directory.decision_forms import SeenVersionForm
 from directory.errors import DomainError
 from directory.second_factor import second_factor_passed, second_factor_redirect
+from directory.versions import ItemChanged
 from directory.workflow import allowed_moves
 from practitioners import services
 from practitioners import verification_selectors as selectors
@@ -57,6 +60,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    ties = ties_of(request.user)
+    for attestation in page.object_list:
+        # Marked, never offered for decision: the service would refuse it.
+        attestation.conflict = conflict_of_interest(request.user, attestation, ties)
     return render(
         request,
         "verification/queue.html",
@@ -82,6 +89,8 @@ def _detail(
     reject_form: ReasonForm | None = None,
     revoke_form: ReasonForm | None = None,
     status: int = 200,
+    changed: ItemChanged | None = None,
+    refused: str = "",
 ) -> HttpResponse:
     moves = allowed_moves(Attestation.TRANSITIONS, attestation.status)
     shortfalls = sterilization_shortfalls(attestation)
@@ -105,6 +114,9 @@ def _detail(
             "verify_form": verify_form or VerifyForm(),
             "reject_form": reject_form or ReasonForm(prefix="reject"),
             "revoke_form": revoke_form or ReasonForm(prefix="revoke"),
+            "conflict": conflict_of_interest(request.user, attestation),
+            "changed": changed,
+            "refused": refused,
         },
         status=status,
     )
@@ -124,10 +136,25 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _decide(
-    request: HttpRequest, attestation: Attestation, action: Callable[[], object], done: str
+    request: HttpRequest,
+    attestation: Attestation,
+    action: Callable[[int], object],
+    done: str,
 ):
+    """Run one decision with the version the verifier saw (``action(seen_version)``).
+
+    Changed since it was opened: 409 with the current version and what changed; a conflict
+    of interest: 403; any other refusal: a message on the attestation's page.
+    """
+    seen = SeenVersionForm(request.POST)
+    if not seen.is_valid():
+        return _detail(request, attestation, status=400, refused=seen.errors["version"][0])
     try:
-        action()
+        action(seen.seen())
+    except ItemChanged as error:
+        return _detail(request, _attestation(attestation.pk), status=409, changed=error)
+    except ConflictOfInterest as error:
+        return _detail(request, attestation, status=403, refused=error.message)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("verification:attestation", pk=attestation.pk)
@@ -147,11 +174,12 @@ def attestation_verify(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
         attestation,
-        lambda: services.attestation_verify(
+        lambda seen: services.attestation_verify(
             attestation_id=attestation.pk,
             actor=request.user,
             expires_on=form.cleaned_data["expires_on"],
             note=form.cleaned_data["note"],
+            seen_version=seen,
         ),
         f"Verified: {attestation}.",
     )
@@ -167,8 +195,11 @@ def attestation_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
         attestation,
-        lambda: services.attestation_reject(
-            attestation_id=attestation.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        lambda seen: services.attestation_reject(
+            attestation_id=attestation.pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            seen_version=seen,
         ),
         f"Rejected: {attestation}. The practitioner is e-mailed the reason.",
     )
@@ -184,8 +215,11 @@ def attestation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
         attestation,
-        lambda: services.attestation_revoke(
-            attestation_id=attestation.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        lambda seen: services.attestation_revoke(
+            attestation_id=attestation.pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            seen_version=seen,
         ),
         f"Revoked: {attestation}. The practitioner is e-mailed the reason.",
     )
@@ -194,17 +228,54 @@ def attestation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @verifier_required
 @require_safe
 def claims(request: HttpRequest) -> HttpResponse:
+    return _claims_page(request)
+
+
+def _claims_page(
+    request: HttpRequest,
+    *,
+    status: int = 200,
+    changed: ItemChanged | None = None,
+    refused: str = "",
+) -> HttpResponse:
     page = Paginator(selectors.pending_claims(), PAGE_SIZE).get_page(request.GET.get("page"))
+    ties = ties_of(request.user)
     for claim in page.object_list:
         clinic = claim.practitioner.clinic
         claim.domain_match = claimant_domain_match(
             claim.user.email_domain, clinic.email_domain if clinic else ""
         )
+        claim.conflict = conflict_of_interest(request.user, claim, ties)
     return render(
         request,
         "verification/claims.html",
-        {"page": page, "counts": selectors.queue_counts(), "reason_form": ReasonForm()},
+        {
+            "page": page,
+            "counts": selectors.queue_counts(),
+            "reason_form": ReasonForm(),
+            "changed": changed,
+            "refused": refused,
+        },
+        status=status,
     )
+
+
+def _claim_decision(request: HttpRequest, action: Callable[[int], object]) -> HttpResponse | None:
+    """Run a claim decision; a response if it was refused for its version or a conflict."""
+    seen = SeenVersionForm(request.POST)
+    if not seen.is_valid():
+        messages.error(request, seen.errors["version"][0])
+        return redirect("verification:claims")
+    try:
+        action(seen.seen())
+    except ItemChanged as error:
+        return _claims_page(request, status=409, changed=error)
+    except ConflictOfInterest as error:
+        return _claims_page(request, status=403, refused=error.message)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("verification:claims")
+    return None
 
 
 def _claim(pk: int) -> ProfileClaim:
@@ -218,14 +289,17 @@ def _claim(pk: int) -> ProfileClaim:
 @require_POST
 def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(pk)
-    try:
-        services.claim_approve(claim_id=claim.pk, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, f"Approved: {claim.user.email} now manages {claim.practitioner.full_name}."
-        )
+    refused = _claim_decision(
+        request,
+        lambda seen: services.claim_approve(
+            claim_id=claim.pk, actor=request.user, seen_version=seen
+        ),
+    )
+    if refused is not None:
+        return refused
+    messages.success(
+        request, f"Approved: {claim.user.email} now manages {claim.practitioner.full_name}."
+    )
     return redirect("verification:claims")
 
 
@@ -237,14 +311,16 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give a reason to reject the claim: the claimant is told why.")
         return redirect("verification:claims")
-    try:
-        services.claim_reject(
-            claim_id=claim.pk, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, f"Rejected the claim of {claim.practitioner.full_name}'s profile."
-        )
+    refused = _claim_decision(
+        request,
+        lambda seen: services.claim_reject(
+            claim_id=claim.pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            seen_version=seen,
+        ),
+    )
+    if refused is not None:
+        return refused
+    messages.success(request, f"Rejected the claim of {claim.practitioner.full_name}'s profile.")
     return redirect("verification:claims")

@@ -115,6 +115,9 @@ class Review(models.Model):
     status = models.CharField(
         max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
     )
+    # Bumped on every change its author makes and on every decision: a staff decision names
+    # the version the decider saw and is refused if it has moved since (directory.versions).
+    version = models.PositiveIntegerField(default=1, editable=False)
     treatment_month = models.DateField(help_text="First day of the month of the treatment.")
     sessions = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(50)]
@@ -329,6 +332,9 @@ class PractitionerResponse(models.Model):
     status = models.CharField(
         max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.PENDING
     )
+    # Bumped on every change its author makes and on every decision: a staff decision names
+    # the version the decider saw and is refused if it has moved since (directory.versions).
+    version = models.PositiveIntegerField(default=1, editable=False)
     risk_score = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)

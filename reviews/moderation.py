@@ -4,17 +4,21 @@ Every decision here ends in one of the review services (``review_publish``,
 ``review_reject``, ``review_request_changes``, ``review_hide``) or a report transition, so
 each one is a conditional status update with its own audit entry. This module adds what the
 queue needs around them: a moderator must hold the permission, may not act on a review
-another moderator has claimed, and must cite a reason from the published policy.
+another moderator has claimed, and must cite a reason from the published policy. A decision
+names the version of the review (or response) the moderator saw and is refused if it changed
+since (``directory.versions``); nobody decides on an item they have a conflict of interest in
+(``directory.conflicts``).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import time_format
 
+from directory.conflicts import require_no_conflict
 from directory.errors import (
     DomainError,
     NotPermitted,
@@ -23,9 +27,11 @@ from directory.errors import (
     TransitionNotAllowed,
 )
 from directory.models import User
+from directory.versions import decided_at
 from directory.workflow import record, transition
 from reviews import services
 from reviews.models import (
+    PractitionerResponse,
     ReportReason,
     ReportStatus,
     Review,
@@ -124,6 +130,7 @@ def claim_review(*, review_id: int, moderator: User, now: datetime | None = None
     """
     _require_moderator(moderator)
     now = now or timezone.now()
+    require_no_conflict(moderator, Review.objects.select_related("practitioner").get(pk=review_id))
     with transaction.atomic():
         updated = (
             Review.objects.filter(waiting(), pk=review_id)
@@ -172,7 +179,7 @@ def claim_next(
     for review_id in candidates[:10]:
         try:
             return claim_review(review_id=review_id, moderator=moderator, now=now)
-        except (StaleState, TransitionNotAllowed):
+        except (StaleState, TransitionNotAllowed, NotPermitted):
             continue
     return None
 
@@ -201,9 +208,10 @@ def _locked_for_decision(review_id: int, moderator: User) -> Review:
     # Lock the review row only: claimed_by is an outer join PostgreSQL cannot lock.
     review = (
         Review.objects.select_for_update(of=("self",))
-        .select_related("claimed_by")
+        .select_related("claimed_by", "practitioner__clinic")
         .get(pk=review_id)
     )
+    require_no_conflict(moderator, review)
     if claim_is_held_by_other(review, moderator, timezone.now()):
         raise StaleState(_claimed_message(review), code="claimed")
     return review
@@ -211,19 +219,29 @@ def _locked_for_decision(review_id: int, moderator: User) -> Review:
 
 @transaction.atomic
 def moderate_review(
-    *, review_id: int, moderator: User, decision: str, reason: str = "", note: str = ""
+    *,
+    review_id: int,
+    moderator: User,
+    decision: str,
+    reason: str = "",
+    note: str = "",
+    seen_version: int | None = None,
 ) -> Review:
     """Apply a moderator's decision to a queued review, with a policy reason where needed.
 
     Pending reviews are approved, rejected or sent back for changes; published reviews with
-    open reports are hidden (report upheld) or left up (report dismissed).
+    open reports are hidden (report upheld) or left up (report dismissed). ``seen_version``
+    is the version the moderator read: if the review changed since, nothing is decided.
     """
     _require_moderator(moderator)
     note = _clean_note(note)
+    seen = {"seen_version": seen_version}
     if decision in REPORT_DECISIONS:
         if decision == Decision.UPHOLD:
-            return report_uphold(review_id=review_id, moderator=moderator, reason=reason, note=note)
-        return report_dismiss(review_id=review_id, moderator=moderator, note=note)
+            return report_uphold(
+                review_id=review_id, moderator=moderator, reason=reason, note=note, **seen
+            )
+        return report_dismiss(review_id=review_id, moderator=moderator, note=note, **seen)
     if decision not in PENDING_DECISIONS:
         raise DomainError("Choose approve, reject or request changes.")
     reason = _clean_reason(reason, required=PENDING_DECISIONS[decision])
@@ -235,14 +253,14 @@ def moderate_review(
         )
     if decision == Decision.APPROVE:
         return services.review_publish(
-            review_id=review_id, moderator=moderator, reason=APPROVAL_REASON, note=note
+            review_id=review_id, moderator=moderator, reason=APPROVAL_REASON, note=note, **seen
         )
     if decision == Decision.REJECT:
         return services.review_reject(
-            review_id=review_id, moderator=moderator, reason=reason, note=note
+            review_id=review_id, moderator=moderator, reason=reason, note=note, **seen
         )
     return services.review_request_changes(
-        review_id=review_id, moderator=moderator, reason=reason, note=note
+        review_id=review_id, moderator=moderator, reason=reason, note=note, **seen
     )
 
 
@@ -252,13 +270,17 @@ class BulkResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def bulk_approve(*, review_ids: list[int], moderator: User) -> BulkResult:
+def bulk_approve(
+    *, review_ids: list[int], moderator: User, seen_versions: dict[int, int] | None = None
+) -> BulkResult:
     """Publish each listed pending review that has no rule hits, one recorded decision each.
 
     Every review is checked again when it is approved (still pending, still no hits, not
-    claimed by someone else) and committed on its own, so one refusal stops nothing else.
+    claimed by someone else, still the version the queue showed) and committed on its own,
+    so one refusal stops nothing else.
     """
     _require_moderator(moderator)
+    seen_versions = seen_versions or {}
     ids = list(dict.fromkeys(review_ids))
     if len(ids) > BULK_MAX:
         raise DomainError(f"Approve at most {BULK_MAX} reviews at a time.")
@@ -276,6 +298,7 @@ def bulk_approve(*, review_ids: list[int], moderator: User) -> BulkResult:
                     moderator=moderator,
                     reason=APPROVAL_REASON,
                     note="Approved in bulk: no rule hits.",
+                    seen_version=seen_versions.get(review_id),
                 )
         except Review.DoesNotExist:
             result.skipped.append((review_id, "no such review"))
@@ -362,7 +385,14 @@ def _close_reports(
 
 
 @transaction.atomic
-def report_uphold(*, review_id: int, moderator: User, reason: str, note: str = "") -> Review:
+def report_uphold(
+    *,
+    review_id: int,
+    moderator: User,
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
+) -> Review:
     """Uphold the open reports on a review: it is hidden for breaking the cited policy reason."""
     _require_moderator(moderator)
     reason = _clean_reason(reason, required=True)
@@ -370,21 +400,39 @@ def report_uphold(*, review_id: int, moderator: User, reason: str, note: str = "
     review = _locked_for_decision(review_id, moderator)
     reports = _open_reports(review)
     review = services.review_hide(
-        review_id=review_id, moderator=moderator, reason=reason, note=note
+        review_id=review_id,
+        moderator=moderator,
+        reason=reason,
+        note=note,
+        seen_version=seen_version,
     )
     _close_reports(reports, to=ReportStatus.UPHELD, moderator=moderator, reason=reason, note=note)
     return review
 
 
 @transaction.atomic
-def report_dismiss(*, review_id: int, moderator: User, note: str = "") -> Review:
-    """Dismiss the open reports on a review: it stays published and leaves the queue."""
+def report_dismiss(
+    *, review_id: int, moderator: User, note: str = "", seen_version: int | None = None
+) -> Review:
+    """Dismiss the open reports on a review: it stays published and leaves the queue.
+
+    Leaving the review up is a decision on the text the moderator read, so it is refused if
+    the review changed since, and it moves the review's version on like any decision.
+    """
     _require_moderator(moderator)
     note = _clean_note(note)
     review = _locked_for_decision(review_id, moderator)
     reports = _open_reports(review)
+    with decided_at(
+        review, seen_version, services.review_content, services.review_labels()
+    ) as expected:
+        kept = Review.objects.filter(pk=review.pk, status=review.status, **expected).update(
+            claimed_by=None, claimed_until=None, version=F("version") + 1
+        )
+        if kept != 1:
+            raise StaleState("This review was changed by someone else; reload and try again.")
+    review.refresh_from_db(fields=["version", "claimed_by", "claimed_until"])
     _close_reports(reports, to=ReportStatus.DISMISSED, moderator=moderator, reason="", note=note)
-    Review.objects.filter(pk=review.pk).update(claimed_by=None, claimed_until=None)
     return review
 
 
@@ -393,18 +441,29 @@ def report_dismiss(*, review_id: int, moderator: User, note: str = "") -> Review
 
 @transaction.atomic
 def moderate_response(
-    *, response_id: int, moderator: User, decision: str, reason: str = "", note: str = ""
+    *,
+    response_id: int,
+    moderator: User,
+    decision: str,
+    reason: str = "",
+    note: str = "",
+    seen_version: int | None = None,
 ):
     """Publish or refuse a pending practitioner response, with a policy reason to refuse."""
     _require_moderator(moderator)
     note = _clean_note(note)
+    response = PractitionerResponse.objects.select_related("review__practitioner__clinic").get(
+        pk=response_id
+    )
+    require_no_conflict(moderator, response)
+    seen = {"seen_version": seen_version}
     if decision == Decision.APPROVE:
         return services.response_publish(
-            response_id=response_id, moderator=moderator, reason=APPROVAL_REASON, note=note
+            response_id=response_id, moderator=moderator, reason=APPROVAL_REASON, note=note, **seen
         )
     if decision == Decision.REJECT:
         reason = _clean_reason(reason, required=True)
         return services.response_reject(
-            response_id=response_id, moderator=moderator, reason=reason, note=note
+            response_id=response_id, moderator=moderator, reason=reason, note=note, **seen
         )
     raise DomainError("Choose approve or reject.")

@@ -73,7 +73,10 @@ class ResponseDecisionForm(forms.Form):
 
 
 class IdListField(forms.Field):
-    """A list of review ids from repeated checkboxes; anything but whole numbers is refused."""
+    """A list of review ids from repeated checkboxes; anything but whole numbers is refused.
+
+    A checkbox's value is "<id>:<version>" (the version the queue showed) or a bare id.
+    """
 
     widget = forms.MultipleHiddenInput
 
@@ -85,15 +88,27 @@ class IdListField(forms.Field):
         if len(value) > BULK_MAX:
             raise ValidationError(f"Approve at most {BULK_MAX} reviews at a time.")
         try:
-            return [int(item) for item in value]
+            return [_id_and_version(str(item)) for item in value]
         except (TypeError, ValueError):
             raise ValidationError("The selection was not understood; reload the queue.") from None
+
+
+def _id_and_version(item: str) -> tuple[int, int | None]:
+    pk, _, version = item.partition(":")
+    return int(pk), int(version) if version else None
 
 
 class BulkApproveForm(forms.Form):
     review = IdListField(
         error_messages={"required": "Tick the reviews to approve first."},
     )
+
+    def clean(self):
+        data = super().clean()
+        pairs = data.get("review") or []
+        data["review"] = [pk for pk, _ in pairs]
+        data["review_versions"] = {pk: v for pk, v in pairs if v is not None}
+        return data
 
 
 class ReportForm(forms.Form):

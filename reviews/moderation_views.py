@@ -17,8 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from directory.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
+from directory.decision_forms import SeenVersionForm
 from directory.errors import DomainError
 from directory.second_factor import second_factor_passed, second_factor_redirect
+from directory.versions import ItemChanged
 from reviews import moderation_selectors as selectors
 from reviews.alerts import alert_resolve
 from reviews.models import (
@@ -95,7 +98,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     now = timezone.now()
+    ties = ties_of(request.user)
     for review in page:
+        # Marked in the queue, never offered: the decision would be refused anyway.
+        review.conflict = conflict_of_interest(request.user, review, ties)
         review.claimed_by_other = claim_is_held_by_other(review, request.user, now)
         review.claimed_by_me = review.claimed_by_id == request.user.pk and not (
             review.claimed_until and review.claimed_until <= now
@@ -104,6 +110,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             review.status == ReviewStatus.PENDING
             and not review.rule_hits.all()
             and not review.claimed_by_other
+            and not review.conflict
         )
     return render(
         request,
@@ -118,7 +125,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _item_context(request: HttpRequest, review: Review, form: ReviewDecisionForm) -> dict:
+def _item_context(
+    request: HttpRequest,
+    review: Review,
+    form: ReviewDecisionForm,
+    *,
+    changed: ItemChanged | None = None,
+    refused: str = "",
+) -> dict:
     now = timezone.now()
     reports = list(review.reports.all())
     open_reports = [report for report in reports if report.status == "open"]
@@ -145,6 +159,9 @@ def _item_context(request: HttpRequest, review: Review, form: ReviewDecisionForm
         "practitioner_reviews": selectors.practitioner_recent_reviews(review),
         "timeline": timeline,
         "numbered_reasons": list(enumerate(PolicyReason.choices, start=1)),
+        "conflict": conflict_of_interest(request.user, review),
+        "changed": changed,
+        "refused": refused,
     }
 
 
@@ -207,6 +224,12 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "moderation/review.html", _item_context(request, review, form), status=400
         )
+    seen = SeenVersionForm(request.POST)
+    if not seen.is_valid():
+        form.add_error(None, seen.errors["version"][0])
+        return render(
+            request, "moderation/review.html", _item_context(request, review, form), status=400
+        )
     decision = form.cleaned_data["decision"]
     try:
         moderate_review(
@@ -215,7 +238,15 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
             decision=decision,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
+            seen_version=seen.seen(),
         )
+    except ItemChanged as error:
+        # Nothing was written: show the current version and what changed, to decide again.
+        context = _item_context(request, _load_review(pk), form, changed=error)
+        return render(request, "moderation/review.html", context, status=409)
+    except ConflictOfInterest as error:
+        context = _item_context(request, review, form, refused=error.message)
+        return render(request, "moderation/review.html", context, status=403)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("moderation:review", pk=pk)
@@ -232,7 +263,11 @@ def bulk_approve_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, error)
         return redirect("moderation:queue")
     try:
-        result = bulk_approve(review_ids=form.cleaned_data["review"], moderator=request.user)
+        result = bulk_approve(
+            review_ids=form.cleaned_data["review"],
+            moderator=request.user,
+            seen_versions=form.cleaned_data["review_versions"],
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("moderation:queue")
@@ -247,7 +282,20 @@ def bulk_approve_view(request: HttpRequest) -> HttpResponse:
 @moderator_required
 @require_safe
 def responses(request: HttpRequest) -> HttpResponse:
+    return _responses_page(request)
+
+
+def _responses_page(
+    request: HttpRequest,
+    *,
+    changed: ItemChanged | None = None,
+    refused: str = "",
+    status: int = 200,
+) -> HttpResponse:
     page = Paginator(selectors.response_queue(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ties = ties_of(request.user)
+    for item in page:
+        item.conflict = conflict_of_interest(request.user, item, ties)
     return render(
         request,
         "moderation/responses.html",
@@ -256,7 +304,10 @@ def responses(request: HttpRequest) -> HttpResponse:
             "form": ResponseDecisionForm(),
             "counts": selectors.queue_counts(),
             "section": "responses",
+            "changed": changed,
+            "refused": refused,
         },
+        status=status,
     )
 
 
@@ -270,6 +321,10 @@ def response_decide(request: HttpRequest, pk: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
         return redirect("moderation:responses")
+    seen = SeenVersionForm(request.POST)
+    if not seen.is_valid():
+        messages.error(request, seen.errors["version"][0])
+        return redirect("moderation:responses")
     try:
         moderate_response(
             response_id=pk,
@@ -277,7 +332,12 @@ def response_decide(request: HttpRequest, pk: int) -> HttpResponse:
             decision=form.cleaned_data["decision"],
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
+            seen_version=seen.seen(),
         )
+    except ItemChanged as error:
+        return _responses_page(request, changed=error, status=409)
+    except ConflictOfInterest as error:
+        return _responses_page(request, refused=error.message, status=403)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -14,11 +14,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from directory.accounts import mask_address, same_address
 from directory.errors import DomainError, NotPermitted, RateLimited
 from directory.models import User
 from directory.notifications import email_user
+from directory.versions import decided_at, record_edit
 from directory.workflow import record, transition
 from practitioners.models import Practitioner, Procedure
 from reviews.alerts import check_safety_alerts
@@ -232,6 +234,34 @@ def _locked(review_id: int) -> Review:
     )
 
 
+def review_content(review: Review) -> dict[str, Any]:
+    """What a moderator reads of a review, as JSON values: compared between versions."""
+    data = {"procedure": str(review.procedure)}
+    for name in REVIEW_FIELDS:
+        value = getattr(review, name)
+        data[name] = value if value is None or isinstance(value, int | str) else str(value)
+    data["complications"] = "; ".join(
+        ", ".join(str(getattr(c, name)) for name in COMPLICATION_FIELDS)
+        for c in review.complications.order_by("type")
+    )
+    return data
+
+
+def review_labels() -> dict[str, str]:
+    labels = {
+        name: capfirst(Review._meta.get_field(name).verbose_name)
+        for name in ("procedure", *REVIEW_FIELDS)
+    }
+    return labels | {"complications": "Complications"}
+
+
+RESPONSE_LABELS = {"body": "Response"}
+
+
+def response_content(response: PractitionerResponse) -> dict[str, Any]:
+    return {"body": response.body}
+
+
 def _snapshot(review: Review) -> dict:
     data = model_to_dict(review, fields=("procedure", *REVIEW_FIELDS))
     data = {
@@ -262,6 +292,7 @@ def review_edit(
     if fields.get("treatment_month") != review.treatment_month:
         _check_treatment_month(fields)
     ReviewRevision.objects.create(review=review, snapshot=_snapshot(review))
+    before = review_content(review)
     was_published = review.status == ReviewStatus.PUBLISHED
     if review.status != ReviewStatus.PENDING:
         transition(
@@ -288,6 +319,14 @@ def review_edit(
     except IntegrityError:
         raise DomainError(DUPLICATE_MESSAGE, code="duplicate_review") from None
     _save_complications(review, complications)
+    record_edit(
+        review,
+        action="review.edited",
+        actor=author,
+        before=before,
+        after=review_content(review),
+        status=review.status,
+    )
     screen_review(review)
     if was_published:
         refresh_summary(review.practitioner_id)
@@ -303,19 +342,22 @@ def _decide(
     reason: str = "",
     note: str = "",
     changes: Mapping[str, Any] | None = None,
+    seen_version: int | None = None,
 ) -> Review:
     review = _locked(review_id)
     was_public = review.status in PUBLIC_STATUSES
-    transition(
-        review,
-        to=to,
-        table=Review.TRANSITIONS,
-        action=action,
-        actor=actor,
-        reason=reason,
-        note=note,
-        changes={"claimed_by": None, "claimed_until": None, **(changes or {})},
-    )
+    with decided_at(review, seen_version, review_content, review_labels()) as expected:
+        transition(
+            review,
+            to=to,
+            table=Review.TRANSITIONS,
+            action=action,
+            actor=actor,
+            reason=reason,
+            note=note,
+            changes={"claimed_by": None, "claimed_until": None, **(changes or {})},
+            expected=expected,
+        )
     if was_public != (to in PUBLIC_STATUSES):
         refresh_summary(review.practitioner_id)
     return review
@@ -335,7 +377,12 @@ def _email_author(review: Review, *, subject: str, template: str, **context) -> 
 
 @transaction.atomic
 def review_publish(
-    *, review_id: int, moderator: User, reason: str = "meets_policy", note: str = ""
+    *,
+    review_id: int,
+    moderator: User,
+    reason: str = "meets_policy",
+    note: str = "",
+    seen_version: int | None = None,
 ) -> Review:
     """Publish a pending review: it shows on the profile and counts in the summary."""
     review = _decide(
@@ -346,6 +393,7 @@ def review_publish(
         reason=reason,
         note=note,
         changes={"published_at": timezone.now()},
+        seen_version=seen_version,
     )
     check_safety_alerts(practitioner_id=review.practitioner_id)
     _email_author(
@@ -355,7 +403,14 @@ def review_publish(
 
 
 @transaction.atomic
-def review_reject(*, review_id: int, moderator: User, reason: str, note: str = "") -> Review:
+def review_reject(
+    *,
+    review_id: int,
+    moderator: User,
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
+) -> Review:
     """Reject a pending review for breaking the policy; the author is told the reason."""
     if not reason:
         raise DomainError("A rejection needs a reason code from the moderation policy.")
@@ -366,6 +421,7 @@ def review_reject(*, review_id: int, moderator: User, reason: str, note: str = "
         actor=moderator,
         reason=reason,
         note=note,
+        seen_version=seen_version,
     )
     _email_author(
         review,
@@ -379,7 +435,12 @@ def review_reject(*, review_id: int, moderator: User, reason: str, note: str = "
 
 @transaction.atomic
 def review_request_changes(
-    *, review_id: int, moderator: User, reason: str, note: str = ""
+    *,
+    review_id: int,
+    moderator: User,
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
 ) -> Review:
     """Send a pending review back to its author with what must change."""
     if not reason:
@@ -391,6 +452,7 @@ def review_request_changes(
         actor=moderator,
         reason=reason,
         note=note,
+        seen_version=seen_version,
     )
     _email_author(
         review,
@@ -412,7 +474,14 @@ def review_withdraw(*, review_id: int, author: User) -> Review:
 
 
 @transaction.atomic
-def review_hide(*, review_id: int, moderator: User, reason: str, note: str = "") -> Review:
+def review_hide(
+    *,
+    review_id: int,
+    moderator: User,
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
+) -> Review:
     """Hide a published review after an upheld report."""
     review = _decide(
         review_id,
@@ -421,6 +490,7 @@ def review_hide(*, review_id: int, moderator: User, reason: str, note: str = "")
         actor=moderator,
         reason=reason,
         note=note,
+        seen_version=seen_version,
     )
     _email_author(
         review,
@@ -474,17 +544,21 @@ def response_submit(*, review_id: int, author: User, body: str) -> PractitionerR
         record(response, action="response.submitted", actor=author, to_status=response.status)
     elif existing.status == ResponseStatus.PENDING:
         response = existing
+        before = response_content(response)
         PractitionerResponse.objects.filter(pk=response.pk).update(body=body, author=author)
         response.body, response.author = body, author
-        record(
+        record_edit(
             response,
             action="response.edited",
             actor=author,
-            from_status=response.status,
-            to_status=response.status,
+            before=before,
+            after=response_content(response),
+            status=response.status,
         )
     else:
         response = existing
+        # The edit record of a resubmission: its version is the one the new text replaces.
+        replaced = {"version": response.version, "before": response_content(response)}
         transition(
             response,
             to=ResponseStatus.PENDING,
@@ -492,6 +566,7 @@ def response_submit(*, review_id: int, author: User, body: str) -> PractitionerR
             action="response.resubmitted",
             actor=author,
             changes={"body": body, "author": author, "published_at": None},
+            data={**replaced, "after": {"body": body}},
         )
     screen_response(response)
     return response
@@ -499,20 +574,27 @@ def response_submit(*, review_id: int, author: User, body: str) -> PractitionerR
 
 @transaction.atomic
 def response_publish(
-    *, response_id: int, moderator: User, reason: str = "meets_policy", note: str = ""
+    *,
+    response_id: int,
+    moderator: User,
+    reason: str = "meets_policy",
+    note: str = "",
+    seen_version: int | None = None,
 ) -> PractitionerResponse:
     """Publish a pending practitioner response under its review."""
     response = _locked_response(response_id)
-    transition(
-        response,
-        to=ResponseStatus.PUBLISHED,
-        table=PractitionerResponse.TRANSITIONS,
-        action="response.published",
-        actor=moderator,
-        reason=reason,
-        note=note,
-        changes={"published_at": timezone.now()},
-    )
+    with decided_at(response, seen_version, response_content, RESPONSE_LABELS) as expected:
+        transition(
+            response,
+            to=ResponseStatus.PUBLISHED,
+            table=PractitionerResponse.TRANSITIONS,
+            action="response.published",
+            actor=moderator,
+            reason=reason,
+            note=note,
+            changes={"published_at": timezone.now()},
+            expected=expected,
+        )
     email_user(
         to=response.author.email,
         subject="Your response is published",
@@ -524,21 +606,28 @@ def response_publish(
 
 @transaction.atomic
 def response_reject(
-    *, response_id: int, moderator: User, reason: str, note: str = ""
+    *,
+    response_id: int,
+    moderator: User,
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
 ) -> PractitionerResponse:
     """Refuse a pending practitioner response for breaking the policy; its author is told why."""
     if not reason:
         raise DomainError("A rejection needs a reason code from the moderation policy.")
     response = _locked_response(response_id)
-    transition(
-        response,
-        to=ResponseStatus.REJECTED,
-        table=PractitionerResponse.TRANSITIONS,
-        action="response.rejected",
-        actor=moderator,
-        reason=reason,
-        note=note,
-    )
+    with decided_at(response, seen_version, response_content, RESPONSE_LABELS) as expected:
+        transition(
+            response,
+            to=ResponseStatus.REJECTED,
+            table=PractitionerResponse.TRANSITIONS,
+            action="response.rejected",
+            actor=moderator,
+            reason=reason,
+            note=note,
+            expected=expected,
+        )
     email_user(
         to=response.author.email,
         subject="Your response was not published",

@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "attestation.superseded": "Replaced by a renewal",
     "attestation.admin_added": "Added by staff",
     "attestation.admin_changed": "Details changed by staff",
+    "attestation.evidence_added": "Evidence files added",
     "attestation.admin_deleted": "Deleted by staff",
     "attestation.registry_updated": "Updated from the licence registry",
     "attestation.expiry_warning_sent": "Expiry reminder e-mailed",

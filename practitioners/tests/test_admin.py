@@ -149,6 +149,7 @@ def test_an_expiry_date_changed_in_the_admin_is_recorded_with_who_and_both_dates
         assert entry.actor == staff
         assert (entry.from_status, entry.to_status) == ("verified", "verified")
         assert entry.data == {
+            "version": licence.version,
             "before": {"expires_on": old_date.isoformat()},
             "after": {"expires_on": YESTERDAY.isoformat()},
         }

@@ -100,7 +100,9 @@ def test_a_renewal_inside_the_window_replaces_the_old_licence_once_verified_and_
     client.force_login(verifier)
     page = client.get(f"/verification/attestations/{renewal.pk}/").content.decode()
     assert "A renewal of" in page
-    response = client.post(f"/verification/attestations/{renewal.pk}/verify/", {})
+    response = client.post(
+        f"/verification/attestations/{renewal.pk}/verify/", {"version": renewal.version}
+    )
     assert response.status_code == 302
 
     old, renewal = (Attestation.objects.get(pk=a.pk) for a in (holder.licence, renewal))

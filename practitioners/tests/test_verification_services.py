@@ -84,7 +84,7 @@ def test_a_verifier_cannot_verify_their_own_profile():
     user = UserFactory(roles=["Verifiers"])
     practitioner = PractitionerFactory(owner=user)
     licence = AttestationFactory(practitioner=practitioner)
-    with pytest.raises(NotPermitted, match="your own profile"):
+    with pytest.raises(NotPermitted, match="the practitioner profile you manage"):
         services.attestation_verify(attestation_id=licence.pk, actor=user)
     assert Attestation.objects.get(pk=licence.pk).status == "pending"
 

@@ -75,7 +75,8 @@ def test_a_verifier_verifies_from_the_queue(client, verifier):
     licence = AttestationFactory()
     client.force_login(verifier)
     response = client.post(
-        f"/verification/attestations/{licence.pk}/verify/", {"return_to": "queue"}
+        f"/verification/attestations/{licence.pk}/verify/",
+        {"return_to": "queue", "version": licence.version},
     )
     assert response.status_code == 302
     assert response["Location"] == "/verification/"
@@ -87,9 +88,11 @@ def test_a_verifier_verifies_from_the_queue(client, verifier):
 def test_a_second_decision_on_the_same_attestation_is_explained_not_a_crash(client, verifier):
     licence = AttestationFactory()
     client.force_login(verifier)
-    client.post(f"/verification/attestations/{licence.pk}/verify/")
+    client.post(f"/verification/attestations/{licence.pk}/verify/", {"version": licence.version})
     response = client.post(
-        f"/verification/attestations/{licence.pk}/reject/", {"reject-reason": "late"}, follow=True
+        f"/verification/attestations/{licence.pk}/reject/",
+        {"reject-reason": "late", "version": licence.version},
+        follow=True,
     )
     assert response.status_code == 200
     assert "cannot go from “verified” to “rejected”" in response.content.decode()
@@ -110,10 +113,12 @@ def test_a_verifier_rejects_then_revokes_and_the_timeline_shows_every_decision(c
     verified = AttestationFactory(verified=True)
     client.force_login(verifier)
     client.post(
-        f"/verification/attestations/{pending.pk}/reject/", {"reject-reason": "Name differs"}
+        f"/verification/attestations/{pending.pk}/reject/",
+        {"reject-reason": "Name differs", "version": pending.version},
     )
     client.post(
-        f"/verification/attestations/{verified.pk}/revoke/", {"revoke-reason": "Complaint upheld"}
+        f"/verification/attestations/{verified.pk}/revoke/",
+        {"revoke-reason": "Complaint upheld", "version": verified.version},
     )
     assert Attestation.objects.get(pk=pending.pk).status == "rejected"
     assert Attestation.objects.get(pk=verified.pk).status == "revoked"
@@ -159,7 +164,7 @@ def test_a_verifier_approves_a_claim_and_the_claimant_owns_the_profile(client, v
     body = client.get("/verification/claims/").content.decode()
     assert patient.email in body
     assert "I work at &lt;b&gt;Clear Skin&lt;/b&gt;" in body
-    response = client.post(f"/verification/claims/{claim.pk}/approve/")
+    response = client.post(f"/verification/claims/{claim.pk}/approve/", {"version": claim.version})
     assert response.status_code == 302
     assert Practitioner.objects.get(pk=claim.practitioner_id).owner == patient
 
@@ -169,7 +174,10 @@ def test_a_verifier_rejects_a_claim_with_a_reason(client, verifier, patient):
     client.force_login(verifier)
     client.post(f"/verification/claims/{claim.pk}/reject/", {"reason": ""})
     assert ProfileClaim.objects.get(pk=claim.pk).status == "pending"
-    client.post(f"/verification/claims/{claim.pk}/reject/", {"reason": "Not the same person"})
+    client.post(
+        f"/verification/claims/{claim.pk}/reject/",
+        {"reason": "Not the same person", "version": claim.version},
+    )
     claim.refresh_from_db()
     assert (claim.status, claim.decision_reason) == ("rejected", "Not the same person")
 
@@ -214,7 +222,7 @@ def test_from_sign_in_to_verified_through_the_site_alone(
     client.post(f"/dashboard/claim/{practitioner.slug}/", {"message": "It is me"})
     claim = ProfileClaim.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post(f"/verification/claims/{claim.pk}/approve/")
+        staff.post(f"/verification/claims/{claim.pk}/approve/", {"version": claim.version})
     assert "Your dashboard" in client.get("/dashboard/").content.decode()
 
     assert client.post("/dashboard/credentials/new/", licence_post()).status_code == 302
@@ -222,7 +230,10 @@ def test_from_sign_in_to_verified_through_the_site_alone(
     assert "Not verified" in client.get(practitioner.get_absolute_url()).content.decode()
 
     for attestation in Attestation.objects.filter(status="pending"):
-        staff.post(f"/verification/attestations/{attestation.pk}/verify/")
+        staff.post(
+            f"/verification/attestations/{attestation.pk}/verify/",
+            {"version": attestation.version},
+        )
 
     practitioner.refresh_from_db()
     assert practitioner.is_verified

@@ -64,7 +64,7 @@ def test_patients_practitioners_and_verifiers_are_refused_the_queue(client, requ
 def test_a_patient_cannot_publish_a_review_by_posting_the_decision_form(client, patient):
     review = ReviewFactory()
     client.force_login(patient)
-    response = client.post(decide_url(review), {"decision": "approve"})
+    response = client.post(decide_url(review), {"version": review.version, "decision": "approve"})
     assert response.status_code == 403
     review.refresh_from_db()
     assert review.status == "pending"
@@ -123,9 +123,10 @@ def test_the_queue_page_runs_the_same_number_of_queries_for_3_or_30_reviews(
     # session (none when sessions are cached in Redis), user, the device that passed the
     # second factor, permissions (user's, group's), reported review ids, page count, page
     # rows, complications, rule hits, the queue counts, pending responses, open alerts,
-    # their reviews, their severe complications, and whether the navigation offers the
-    # practitioner dashboard
-    with django_assert_max_num_queries(16) as small:
+    # their reviews, their severe complications, whether the navigation offers the
+    # practitioner dashboard, and what ties the moderator to practices (profiles they
+    # manage, clinics at their e-mail domain, profiles they claim)
+    with django_assert_max_num_queries(19) as small:
         assert client.get(QUEUE).status_code == 200
     fill(14)
     with django_assert_num_queries(len(small)):
@@ -219,7 +220,9 @@ def test_approving_publishes_records_the_decision_and_tells_the_author(
     client.force_login(moderator)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(decide_url(review), {"decision": "approve", "note": "Fine."})
+        response = client.post(
+            decide_url(review), {"version": review.version, "decision": "approve", "note": "Fine."}
+        )
 
     review.refresh_from_db()
     assert review.status == "published"
@@ -240,7 +243,7 @@ def test_rejecting_needs_a_policy_reason_and_changes_nothing_without_one(client,
     review = ReviewFactory()
     client.force_login(moderator)
 
-    response = client.post(decide_url(review), {"decision": "reject"})
+    response = client.post(decide_url(review), {"version": review.version, "decision": "reject"})
 
     assert response.status_code == 400
     assert "Choose the reason from the moderation policy." in response.text
@@ -252,7 +255,10 @@ def test_rejecting_needs_a_policy_reason_and_changes_nothing_without_one(client,
 def test_a_reason_outside_the_published_policy_is_refused(client, moderator):
     review = ReviewFactory()
     client.force_login(moderator)
-    response = client.post(decide_url(review), {"decision": "reject", "reason": "too_negative"})
+    response = client.post(
+        decide_url(review),
+        {"version": review.version, "decision": "reject", "reason": "too_negative"},
+    )
     assert response.status_code == 400
     assert "Choose a reason from the moderation policy." in response.text
     review.refresh_from_db()
@@ -268,7 +274,12 @@ def test_rejecting_tells_the_author_the_reason_in_words(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             decide_url(review),
-            {"decision": "reject", "reason": "offensive", "note": "Insults staff."},
+            {
+                "version": review.version,
+                "decision": "reject",
+                "reason": "offensive",
+                "note": "Insults staff.",
+            },
         )
 
     review.refresh_from_db()
@@ -286,7 +297,10 @@ def test_requesting_changes_sends_the_review_back_with_the_reason(
     review = ReviewFactory()
     client.force_login(moderator)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(decide_url(review), {"decision": "request_changes", "reason": "personal_data"})
+        client.post(
+            decide_url(review),
+            {"version": review.version, "decision": "request_changes", "reason": "personal_data"},
+        )
     review.refresh_from_db()
     assert review.status == "changes_requested"
     assert "Personal or identifying information" in mail.outbox[0].body
@@ -296,11 +310,13 @@ def test_a_review_someone_else_decided_first_is_refused_with_a_message(client, m
     other = UserFactory(roles=["Moderators"])
     review = ReviewFactory()
     client.force_login(other)
-    client.post(decide_url(review), {"decision": "approve"})
+    client.post(decide_url(review), {"version": review.version, "decision": "approve"})
     client.force_login(moderator)
 
     response = client.post(
-        decide_url(review), {"decision": "reject", "reason": "fake"}, follow=True
+        decide_url(review),
+        {"version": review.version, "decision": "reject", "reason": "fake"},
+        follow=True,
     )
 
     assert "already published" in response.text
@@ -316,7 +332,7 @@ def test_after_a_decision_the_moderator_is_taken_to_the_next_review_which_is_cla
     second = ReviewFactory(submitted_at=ago(hours=1))
     client.force_login(moderator)
 
-    response = client.post(decide_url(first), {"decision": "approve"})
+    response = client.post(decide_url(first), {"version": first.version, "decision": "approve"})
 
     assert response["Location"] == item_url(second)
     second.refresh_from_db()
@@ -326,9 +342,13 @@ def test_after_a_decision_the_moderator_is_taken_to_the_next_review_which_is_cla
 def test_the_record_shows_every_decision_as_a_timeline(client, moderator):
     review = ReviewFactory()
     client.force_login(moderator)
-    client.post(decide_url(review), {"decision": "request_changes", "reason": "off_topic"})
+    client.post(
+        decide_url(review),
+        {"version": review.version, "decision": "request_changes", "reason": "off_topic"},
+    )
     Review.objects.filter(pk=review.pk).update(status="pending")  # the author resubmitted
-    client.post(decide_url(review), {"decision": "approve"})
+    review.refresh_from_db()
+    client.post(decide_url(review), {"version": review.version, "decision": "approve"})
 
     text = client.get(item_url(review)).text
 
@@ -359,7 +379,9 @@ def test_a_second_moderator_cannot_claim_or_decide_a_claimed_review(client, mode
     client.force_login(moderator)
 
     claimed = client.post(reverse("moderation:claim", args=[review.pk]), follow=True)
-    decided = client.post(decide_url(review), {"decision": "approve"}, follow=True)
+    decided = client.post(
+        decide_url(review), {"version": review.version, "decision": "approve"}, follow=True
+    )
 
     assert "Quinn is working on this review until" in claimed.text
     assert "Quinn is working on this review until" in decided.text
@@ -451,8 +473,9 @@ def test_the_queue_offers_bulk_approval_only_for_reviews_without_hits(client, mo
     RuleHitFactory(review=flagged)
     client.force_login(moderator)
     text = client.get(QUEUE).text
-    assert f'value="{clean.pk}"' in text
-    assert f'value="{flagged.pk}"' not in text
+    # Each ticked review carries the version the queue showed.
+    assert f'value="{clean.pk}:{clean.version}"' in text
+    assert f'value="{flagged.pk}:' not in text
 
 
 def test_a_severe_complication_is_never_bulk_approved(moderator):
@@ -480,7 +503,7 @@ def test_bulk_approval_with_a_garbled_selection_is_refused_with_a_message(client
 def test_the_record_cannot_be_changed_or_deleted_through_the_admin(client, moderator):
     review = ReviewFactory()
     client.force_login(moderator)
-    client.post(decide_url(review), {"decision": "approve"})
+    client.post(decide_url(review), {"version": review.version, "decision": "approve"})
     entry = AuditEntry.objects.get()
     admin = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(admin)

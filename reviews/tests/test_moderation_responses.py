@@ -15,6 +15,7 @@ RESPONSES = reverse("moderation:responses")
 
 
 def decide(client, response, **data):
+    data.setdefault("version", response.version)
     return client.post(reverse("moderation:response_decide", args=[response.pk]), data, follow=True)
 
 

@@ -106,7 +106,11 @@ def test_editing_keeps_the_earlier_version_and_sends_the_review_back_to_moderati
     assert revision.snapshot["title"] == "Clean and careful"
     assert revision.snapshot["status"] == "published"
     assert revision.snapshot["complications"][0]["type"] == "pain"
-    assert AuditEntry.objects.for_object(review).last().action == "review.resubmitted"
+    # Back to moderation, then the edit itself (what changed, for a moderator who had it open).
+    assert [e.action for e in AuditEntry.objects.for_object(review).order_by("pk")][-2:] == [
+        "review.resubmitted",
+        "review.edited",
+    ]
 
 
 def test_an_edit_with_a_mistake_is_refused_and_nothing_changes(client, patient, review):

@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from directory.models import AuditEntry
-from reviews.models import PractitionerSummary, ReviewReport
+from reviews.models import PractitionerSummary, Review, ReviewReport
 from reviews.moderation import report_review
 from reviews.summaries import refresh_summary, summary_drift
 from reviews.tests.factories import ReviewFactory, ReviewReportFactory
@@ -18,6 +18,7 @@ def report_url(review):
 
 
 def decide(client, review, **data):
+    data.setdefault("version", Review.objects.get(pk=review.pk).version)
     return client.post(reverse("moderation:decide", args=[review.pk]), data, follow=True)
 
 
@@ -140,7 +141,10 @@ def test_upholding_needs_a_policy_reason(client, moderator, patient):
     review = ReviewFactory(published=True)
     report_review(review_id=review.pk, reporter=patient, reason="offensive")
     client.force_login(moderator)
-    response = client.post(reverse("moderation:decide", args=[review.pk]), {"decision": "uphold"})
+    response = client.post(
+        reverse("moderation:decide", args=[review.pk]),
+        {"decision": "uphold", "version": review.version},
+    )
     assert response.status_code == 400
     review.refresh_from_db()
     assert review.status == "published"

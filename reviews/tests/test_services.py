@@ -226,11 +226,16 @@ def test_an_edit_is_kept_as_a_revision_and_recorded(patient, moderator):
     assert review.status == "pending"
     assert review.published_at is None
     assert list(review.revisions.values_list("snapshot__title", flat=True)) == ["Careful and clean"]
-    entry = AuditEntry.objects.for_object(review).last()
-    assert (entry.action, entry.from_status, entry.to_status) == (
+    resubmitted, edited = AuditEntry.objects.for_object(review).order_by("pk")[2:]
+    assert (resubmitted.action, resubmitted.from_status, resubmitted.to_status) == (
         "review.resubmitted",
         "published",
         "pending",
+    )
+    assert (edited.action, edited.data["before"], edited.data["after"]) == (
+        "review.edited",
+        {"title": "Careful and clean"},
+        {"title": "Second thoughts"},
     )
 
 

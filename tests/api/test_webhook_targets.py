@@ -386,7 +386,8 @@ def test_a_queue_that_refuses_the_delivery_does_not_fail_the_moderators_decision
         task_backends.__init__()
         try:
             response = client.post(
-                reverse("moderation:decide", args=[review.pk]), {"decision": "approve"}
+                reverse("moderation:decide", args=[review.pk]),
+                {"decision": "approve", "version": review.version},
             )
         finally:
             task_backends.__dict__.pop("settings", None)

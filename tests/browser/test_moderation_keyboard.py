@@ -135,3 +135,39 @@ def test_the_moderation_pages_have_no_accessibility_violations(
         for v in results["violations"]
     ]
     assert violations == [], json.dumps(violations, indent=2)
+
+
+def test_an_approval_of_a_review_edited_meanwhile_shows_what_changed(
+    live_server, signed_in_moderator, artifacts
+):
+    from reviews.services import REVIEW_FIELDS, review_edit
+
+    _, open_context = signed_in_moderator
+    review = ReviewFactory(
+        title="Calm and careful",
+        body="The clinic was spotless and the aftercare sheet answered every question I had.",
+    )
+    page = open_context(bypass_csp=True).new_page()
+    page.goto(f"{live_server.url}/moderation/reviews/{review.pk}/")
+    edited = {name: getattr(review, name) for name in REVIEW_FIELDS}
+    edited["body"] = review.body + " Call 555-0123 or see https://cheap-brows.example."
+    review_edit(review_id=review.pk, author=review.author, fields=edited, complications=[])
+
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Approve and publish").click()
+
+    assert navigation.value.status == 409
+    alert = page.get_by_role("alert").filter(has_text="Changed since you opened it")
+    assert "555-0123" in alert.locator("ins").inner_text()
+    assert "555-0123" not in alert.locator("del").inner_text()
+    page.add_script_tag(path=str(axe_script()))
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    page.screenshot(path=artifacts / "moderation-changed-since.png", full_page=True)
+    violations = [
+        {"rule": v["id"], "help": v["help"], "where": [n["target"] for n in v["nodes"]][:5]}
+        for v in results["violations"]
+    ]
+    assert violations == [], json.dumps(violations, indent=2)
+    assert Review.objects.get(pk=review.pk).status == "pending"

@@ -261,6 +261,12 @@ TABLE: dict[str, Row] = {
         GET="302 404 404 200 404 404 404 2FA 2FA 2FA",
         POST=SIGNED_IN_READ_ONLY,
     ),
+    # Adding files to one's own attestation awaiting review: others find no such attestation.
+    "dashboard/attestations/<int:pk>/evidence/": page(
+        lambda w: f"/dashboard/attestations/{w.attestation.pk}/evidence/",
+        GET=SIGNED_IN_READ_ONLY,
+        POST="302 404 404 302 404 404 404 2FA 2FA 2FA",
+    ),
     "dashboard/npi/": page(
         "/dashboard/npi/", GET=SIGNED_IN_READ_ONLY, POST="302 404 404 302 302 404 404 2FA 2FA 2FA"
     ),
@@ -277,11 +283,12 @@ TABLE: dict[str, Row] = {
         GET=VERIFIERS,
         POST=VERIFIERS_READ_ONLY,
     ),
-    # Verifying needs no field (dates and note are optional): the verifier's POST succeeds.
+    # Verifying needs only the version the verifier saw (dates and note are optional):
+    # without it the verifier's POST is refused as out of date.
     "verification/attestations/<int:pk>/verify/": page(
         lambda w: f"/verification/attestations/{w.attestation.pk}/verify/",
         GET=VERIFIERS_WRITE_ONLY,
-        POST="302 403 403 403 403 403 302 2FA 2FA 2FA",
+        POST="302 403 403 403 403 403 400 2FA 2FA 2FA",
     ),
     "verification/attestations/<int:pk>/reject/": page(
         lambda w: f"/verification/attestations/{w.attestation.pk}/reject/",

@@ -109,6 +109,7 @@ hostile_json = st.recursive(
 # POST-only actions have their form on another page; read the fields there.
 FORM_PAGES = {
     "moderation/next/": "moderation/",
+    "dashboard/attestations/<int:pk>/evidence/": "dashboard/attestations/<int:pk>/",
     "moderation/bulk-approve/": "moderation/",
     "moderation/reviews/<int:pk>/claim/": "moderation/reviews/<int:pk>/",
     "moderation/reviews/<int:pk>/release/": "moderation/reviews/<int:pk>/",

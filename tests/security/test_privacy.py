@@ -142,6 +142,7 @@ def test_a_patient_downloads_everything_held_about_them(client, patient, history
         "review.submitted",
         "review.published",
         "review.resubmitted",
+        "review.edited",
         "review.published",
     ]
     [report] = data["reports"]
@@ -233,6 +234,7 @@ def test_the_moderation_record_keeps_the_decisions_but_no_personal_text(client, 
         "review.submitted",
         "review.published",
         "review.resubmitted",
+        "review.edited",
         "review.published",
         "review.withdrawn",
     ]
