@@ -142,12 +142,12 @@ def test_a_card_says_how_many_reviews_came_from_the_searched_type_and_what_they_
     response = client.get("/practitioners/?skin_type=V")
 
     assert (
-        "Type V: 3 reviews — too few for figures (5 needed). Reported: hyperpigmentation 1. "
+        "Type V: 3 reviews, 1 reported hyperpigmentation — too few for figures (5 needed). "
         in card_text(response, "Ann Few")
     )
     assert (
-        "Type V: 5 reviews, 1 reported a complication (20%). "
-        "Reported: hyperpigmentation 1; none severe. " in card_text(response, "Ann Enough")
+        "Type V: 5 reviews, 1 (20%) reported a complication: 1 hyperpigmentation; none severe. "
+        in card_text(response, "Ann Enough")
     )
 
 
@@ -238,6 +238,6 @@ def test_the_darker_skin_tile_does_not_hide_a_report_below_the_threshold(client)
     page = text(client.get("/practitioners/ann-lee/"))
     tile = page[page.index("Hyperpigmentation among skin types IV\u2013VI") :][:200]
 
-    assert "Too few reviews from these types for a share" in tile
+    assert "Too few reviews for a share" in tile
     assert "3 of 5 needed; 1 of 3 reported it" in tile
     assert "%" not in tile

@@ -185,6 +185,7 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
     )
     page.get_by_role("button", name="Send my claim").click()
     step(page, "claim-sent")
+    assert "claim" in page.inner_text("main").lower()
 
     # Vera, a verifier, signs in with her password and her app's code, and approves it.
     desk.goto(f"{base}/verification/claims/")
@@ -195,6 +196,7 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
     Steps(artifacts, "verifier")(desk, "claims")
     desk.get_by_role("button", name=re.compile("Approve")).first.click()
     Steps(artifacts, "verifier-approved")(desk, "claims")
+    assert "now manages Dana Whitfield" in desk.inner_text("main")
 
     # Dana submits her licence and her sterilization attestation.
     page.goto(f"{base}/dashboard/")
@@ -227,6 +229,8 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
         desk.locator(".queue a[href*='/verification/attestations/']").first.click()
         Steps(artifacts, f"verifier-attestation-{n}")(desk, "attestation")
         desk.get_by_role("button", name="Verify", exact=True).click()
+        Steps(artifacts, f"verifier-verified-{n}")(desk, "verified")
+        assert "verified" in desk.inner_text("main").lower()
 
     # Her public profile now carries the badge.
     page.goto(f"{base}/practitioners/dana-whitfield/")

@@ -172,3 +172,38 @@ def test_the_profile_tables_stack_without_clipping_on_a_small_phone(
 
     assert clipped == []
     assert page_overflow <= 0
+
+
+def test_the_profile_keeps_the_badge_beside_the_name_on_a_desktop(
+    live_server, page, artifacts, world
+):
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/practitioners/ann-lee-austin/")
+    page.screenshot(path=artifacts / "desktop-profile.png")
+    page.screenshot(path=artifacts / "desktop-profile-full.png", full_page=True)
+
+    name = page.get_by_role("heading", name="Ann Lee", level=1).bounding_box()
+    badge = page.locator(".profile-status .badge").bounding_box()
+    assert badge["x"] > name["x"] + name["width"]  # a column of its own, to the right
+    assert badge["y"] < name["y"] + name["height"] + 40
+    assert bottom(page.get_by_role("heading", name="Safety summary")) <= DESKTOP["height"]
+    assert tables_that_clip(page) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/practitioners/?near=Austin&skin_type=V", "/practitioners/ann-lee-austin/?skin_type=V"],
+    ids=["search", "profile"],
+)
+def test_a_skin_type_search_and_the_profile_it_opens_read_well_on_a_phone(
+    live_server, phone, artifacts, world, path
+):
+    phone.goto(f"{live_server.url}{path}")
+    name = "search" if "?near" in path else "profile"
+    phone.screenshot(path=artifacts / f"phone-skin-type-{name}.png", full_page=True)
+
+    assert "Type V" in phone.inner_text("main")
+    assert overflow(phone) <= 0
+    assert tables_that_clip(phone) == []
+    violations = axe_violations(phone)
+    assert violations == [], json.dumps(violations, indent=2)
