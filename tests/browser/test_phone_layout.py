@@ -138,13 +138,14 @@ def test_the_filters_stand_open_beside_the_results_on_a_desktop(live_server, pag
     assert abs(filters["y"] - results["y"]) < 5
 
 
+@pytest.mark.parametrize("slug", ["ann-lee-austin", "bob-ray-austin"], ids=["verified", "not"])
 def test_the_profile_leads_with_the_badge_and_the_safety_summary_on_a_phone(
-    live_server, phone, artifacts, world
+    live_server, phone, artifacts, world, slug
 ):
-    phone.goto(f"{live_server.url}/practitioners/ann-lee-austin/")
-    phone.screenshot(path=artifacts / "phone-profile.png")
-    phone.screenshot(path=artifacts / "phone-profile-full.png", full_page=True)
-    phone.locator("#safety").screenshot(path=artifacts / "phone-profile-safety.png")
+    phone.goto(f"{live_server.url}/practitioners/{slug}/")
+    phone.screenshot(path=artifacts / f"phone-profile-{slug}.png")
+    phone.screenshot(path=artifacts / f"phone-profile-{slug}-full.png", full_page=True)
+    phone.locator("#safety").screenshot(path=artifacts / f"phone-profile-{slug}-safety.png")
 
     assert bottom(phone.locator(".profile-status .badge")) <= FIRST_SCREEN
     assert bottom(phone.get_by_role("heading", name="Safety summary")) <= FIRST_SCREEN
