@@ -190,7 +190,12 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
     base = live_server.url
 
     # Dana finds her own profile and claims it, creating an account on the way.
-    page.goto(f"{base}/practitioners/dana-whitfield/")
+    page.goto(f"{base}/")
+    page.get_by_label("Name, clinic or city").fill("Whitfield")
+    page.get_by_label("Verified practitioners only").uncheck()
+    go(page, page.get_by_role("button", name="Search"))
+    step(page, "search")
+    go(page, page.get_by_role("link", name="Dana Whitfield"))
     step(page, "profile-unclaimed")
     go(page, page.get_by_role("link", name="Claim this profile"))
     step(page, "asked-to-sign-in")
@@ -221,7 +226,12 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
     assert "now manages Dana Whitfield" in desk.inner_text("main")
 
     # Dana submits her licence and her sterilization attestation.
-    page.goto(f"{base}/dashboard/")
+    go(
+        page,
+        page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Practitioner dashboard"
+        ),
+    )
     step(page, "dashboard")
     go(page, page.get_by_role("link", name=LICENCE).filter(has_text="Add"))
     page.get_by_label("Number").fill("RN845512")
@@ -232,7 +242,12 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
     step(page, "licence-form")
     go(page, page.get_by_role("button", name="Submit for verification"))
     step(page, "licence-sent")
-    page.goto(f"{base}/dashboard/")
+    go(
+        page,
+        page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Practitioner dashboard"
+        ),
+    )
     go(page, page.get_by_role("link", name=re.compile("sterilization attestation", re.I)))
     for radio in page.get_by_role("radio", name="Yes").all():
         radio.check()
@@ -254,8 +269,15 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
         Steps(artifacts, f"verifier-verified-{n}")(desk, "verified")
         assert "Verified: " in desk.get_by_role("status").inner_text()
 
-    # Her public profile now carries the badge.
-    page.goto(f"{base}/practitioners/dana-whitfield/")
+    # Her public profile, opened from her dashboard, now carries the badge.
+    page.reload()
+    go(
+        page,
+        page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Practitioner dashboard"
+        ),
+    )
+    go(page, page.get_by_role("main").get_by_role("link", name="Dana Whitfield").first)
     step(page, "profile-verified")
     badge = page.locator(".profile-status .badge")
     assert badge.inner_text().strip() == "Verified"
