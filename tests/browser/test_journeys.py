@@ -20,6 +20,7 @@ from practitioners.models import Procedure
 from practitioners.tests.factories import ClinicFactory, PractitionerFactory
 from practitioners.tests.uploads import PDF_BYTES, image_bytes
 from tests.browser import test_pages
+from tests.browser.test_phone_layout import tables_that_clip
 
 pytestmark = [
     pytest.mark.browser,
@@ -91,6 +92,7 @@ class Steps:
         page.screenshot(path=self.artifacts / f"journey-{self.name}-{self.n:02d}-{label}.png")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{label}: {overflow}px wider than the screen"
+        assert tables_that_clip(page) == [], f"{label}: a table is cut off"
 
 
 def go(page, target) -> None:
@@ -242,6 +244,7 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
     step(page, "licence-form")
     go(page, page.get_by_role("button", name="Submit for verification"))
     step(page, "licence-sent")
+    assert "submitted" in page.get_by_role("status").inner_text()
     go(
         page,
         page.get_by_role("navigation", name="Main").get_by_role(
@@ -258,6 +261,7 @@ def test_a_new_practitioner_claims_a_profile_and_ends_up_verified(
     step(page, "sterilization-form")
     go(page, page.get_by_role("button", name="Submit for verification"))
     step(page, "sterilization-sent")
+    assert "submitted" in page.get_by_role("status").inner_text()
 
     # Vera verifies both from the queue.
     for n in range(2):
