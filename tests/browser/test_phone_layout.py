@@ -5,7 +5,10 @@ works without JavaScript, and axe-core's verdict. Screenshots land in test-artif
 import json
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
+from practitioners.tests.factories import AttestationFactory
 from tests.browser import test_pages
 
 pytestmark = [
@@ -204,6 +207,38 @@ def test_a_skin_type_search_and_the_profile_it_opens_read_well_on_a_phone(
     phone.screenshot(path=artifacts / f"phone-skin-type-{name}.png", full_page=True)
 
     assert "Type V" in phone.inner_text("main")
+    assert overflow(phone) <= 0
+    assert tables_that_clip(phone) == []
+    violations = axe_violations(phone)
+    assert violations == [], json.dumps(violations, indent=2)
+
+
+SIGNED_IN_PHONE_PAGES = {
+    "dashboard": "/dashboard/",
+    "licence-form": "/dashboard/credentials/new/",
+    "sterilization-form": "/dashboard/sterilization/new/",
+    "review-form": "/practitioners/ann-lee-austin/review/",
+    "transparency": "/transparency/",
+}
+
+
+@pytest.mark.parametrize("name", list(SIGNED_IN_PHONE_PAGES))
+def test_the_pages_of_the_journeys_read_well_on_a_phone(
+    live_server, phone, artifacts, world, practitioner_owner, name
+):
+    # A practitioner with a pending licence: the dashboard shows its table of attestations.
+    AttestationFactory(practitioner=practitioner_owner.practitioner_profile)
+    client = Client()
+    client.force_login(practitioner_owner)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    phone.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+
+    response = phone.goto(f"{live_server.url}{SIGNED_IN_PHONE_PAGES[name]}")
+    phone.screenshot(path=artifacts / f"phone-{name}.png", full_page=True)
+
+    assert response.status == 200
     assert overflow(phone) <= 0
     assert tables_that_clip(phone) == []
     violations = axe_violations(phone)
