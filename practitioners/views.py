@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -25,7 +26,7 @@ from practitioners.filters import (
 )
 from practitioners.models import Practitioner, Profession
 from reviews.models import ComplicationType, SkinType
-from reviews.selectors import attach_public_responses, safety_summary
+from reviews.selectors import attach_public_responses, attach_skin_type_facts, safety_summary
 from reviews.summaries import fresh_summary
 
 PAGE_SIZE = 20
@@ -123,8 +124,12 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
     except selectors.InvalidPage as error:
         errors.append(("page", str(error)))
         number = 1
+    skin_type = ""
     if filterset.is_valid():
         page = selectors.slice_page(filterset.qs, number, PAGE_SIZE)
+        skin_type = filterset.form.cleaned_data.get("skin_type") or ""
+        if skin_type:
+            attach_skin_type_facts(list(page.object_list), skin_type)
     else:
         for name, messages in filterset.errors.items():
             errors.extend((name, message) for message in messages)
@@ -138,6 +143,8 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "error_fields": {name for name, _ in errors},
         "page": page,
+        # Carried into each profile link, so the profile opens on that type's reviews.
+        "profile_query": f"?{urlencode({'skin_type': skin_type})}" if skin_type else "",
         "active_filters": active,
         "wider_radius": _wider_radius(filterset, params, unit) if page is not None else None,
         "place": filterset.place,

@@ -20,6 +20,7 @@ from reviews.models import (
     Review,
     ReviewStatus,
     Severity,
+    SkinType,
     has_enough_reviews,
 )
 from reviews.summaries import MIN_REVIEWS_FOR_RATES, WINDOW_MONTHS
@@ -99,6 +100,7 @@ class SafetySummary:
     darker_skin_hyperpigmentation_count: int
     hyperpigmentation_share_darker: float | None
     rows: list[ComplicationRow] = field(default_factory=list)
+    by_skin_type: list["SkinTypeFacts"] = field(default_factory=list)
     min_reviews: int = MIN_REVIEWS_FOR_RATES
     window_months: int = WINDOW_MONTHS
 
@@ -152,13 +154,86 @@ def safety_summary(summary: PractitionerSummary | None) -> SafetySummary:
         complication_review_count=summary.complication_review_count if has_figures else 0,
         severe_count=summary.severe_count if has_figures else 0,
         darker_skin_review_count=summary.darker_skin_review_count,
-        darker_skin_hyperpigmentation_count=(
-            summary.darker_skin_hyperpigmentation_count
-            if has_enough_reviews(summary.darker_skin_review_count)
-            else 0
-        ),
+        # A count of reports is shown at any size (hiding "1 of 3 reported it" would read
+        # as reassurance); only the share waits for the threshold.
+        darker_skin_hyperpigmentation_count=summary.darker_skin_hyperpigmentation_count,
         hyperpigmentation_share_darker=_share(
             summary.darker_skin_hyperpigmentation_count, summary.darker_skin_review_count
         ),
         rows=rows,
+        by_skin_type=skin_type_table(summary.by_skin_type),
     )
+
+
+@dataclass(frozen=True)
+class SkinTypeFacts:
+    """What may be said about one Fitzpatrick skin type's reviews (24-month window).
+
+    The review-count threshold applies per type: below it there is no share and no
+    statement of absence ("none reported", "no severe"), which would read as reassurance
+    from a handful of reviews. What those few reviews did report is still said, as counts
+    (``reported``, ``with_complication``, ``severe_count``), since the reviews themselves are
+    public and hiding a report would mislead the other way.
+    """
+
+    skin_type: str
+    label: str
+    review_count: int
+    has_figures: bool
+    with_complication: int
+    severe_count: int
+    reported: tuple[tuple[str, int], ...] = ()  # (complication label, count), most first
+    min_reviews: int = MIN_REVIEWS_FOR_RATES
+
+    @property
+    def complication_share(self) -> float | None:
+        """The share of this type's reviews reporting any complication, from the threshold."""
+        return _share(self.with_complication, self.review_count)
+
+    @property
+    def reviews_needed(self) -> int:
+        return max(self.min_reviews - self.review_count, 0)
+
+    @property
+    def reports_nothing(self) -> bool:
+        """Enough reviews from this type, and none of them reported a complication."""
+        return self.has_figures and not self.with_complication
+
+
+def skin_type_facts(by_skin_type: Mapping[str, Mapping] | None, skin_type: str) -> SkinTypeFacts:
+    """The facts for ``skin_type`` from a summary's ``by_skin_type`` JSON (no query)."""
+    entry = (by_skin_type or {}).get(skin_type) or {}
+    review_count = int(entry.get("reviews", 0))
+    labels = dict(ComplicationType.choices)
+    reported = sorted(
+        (
+            (str(labels.get(kind, kind)), int(count))
+            for kind, count in (entry.get("complications") or {}).items()
+            if count
+        ),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return SkinTypeFacts(
+        skin_type=skin_type,
+        label=SkinType(skin_type).label,
+        review_count=review_count,
+        has_figures=has_enough_reviews(review_count),
+        with_complication=int(entry.get("with_complication", 0)),
+        severe_count=int(entry.get("severe", 0)),
+        reported=tuple(reported),
+    )
+
+
+def skin_type_table(by_skin_type: Mapping[str, Mapping] | None) -> list[SkinTypeFacts]:
+    """One row per Fitzpatrick type, I to VI, each under the threshold on its own count."""
+    return [skin_type_facts(by_skin_type, value) for value in SkinType.values]
+
+
+def attach_skin_type_facts(practitioners: list[Practitioner], skin_type: str) -> None:
+    """Set ``practitioner.skin_type_facts`` from each loaded summary (no query per card)."""
+    for practitioner in practitioners:
+        try:
+            by_skin_type = practitioner.summary.by_skin_type
+        except ObjectDoesNotExist:
+            by_skin_type = {}
+        practitioner.skin_type_facts = skin_type_facts(by_skin_type, skin_type)

@@ -193,7 +193,8 @@ def test_a_patient_searches_filters_and_opens_a_profile(live_server, page, artif
     assert "Next check due" in verification.inner_text()
     chart = page.get_by_role("img", name="Complications reported, by type and severity")
     assert chart.is_visible()
-    assert page.get_by_role("table").filter(has_text="Prolonged inflammation").is_visible()
+    complications = page.get_by_role("table", name=re.compile("^Complications reported"))
+    assert complications.filter(has_text="Prolonged inflammation").is_visible()
     assert "Response from Ann Lee" in page.locator("#reviews").inner_text()
     page.screenshot(path=artifacts / "profile.png", full_page=True)
 
