@@ -118,7 +118,7 @@ def test_the_filters_open_and_apply_without_javascript(live_server, browser, wor
     try:
         page.goto(f"{live_server.url}/practitioners/?near=Austin")
         page.locator("summary", has_text="Filters").click()
-        page.get_by_label("Verified licence and sterilization").check()
+        page.get_by_label("Verified license and sterilization").check()
         page.get_by_role("button", name="Show practitioners").click()
         names = test_pages.result_names(page)
         toggle = page.locator("summary", has_text="Filters").inner_text()
