@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from directory.caching import cache_public_page
-from practitioners import selectors
+from practitioners import cards, selectors
 from practitioners.badges import compute_badge
 from practitioners.filters import (
     DEFAULT_RADIUS_KM,
@@ -111,8 +111,10 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
     except selectors.InvalidPage as error:
         errors.append(("page", str(error)))
         number = 1
+    results = []
     if filterset.is_valid():
         page = selectors.slice_page(filterset.qs, number, PAGE_SIZE)
+        results = cards.render_cards(page.object_list)
     else:
         for name, messages in filterset.errors.items():
             errors.extend((name, message) for message in messages)
@@ -126,6 +128,7 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "error_fields": {name for name, _ in errors},
         "page": page,
+        "cards": results,
         "active_filters": active,
         "wider_radius": _wider_radius(filterset, params) if page is not None else None,
         "place": filterset.place,
