@@ -71,7 +71,11 @@ def _postgres_search(queryset: QuerySet, terms: list[str]) -> QuerySet:
     query = full_text_query(terms)
     vector = SearchTextVector(F("search_text"))
     matches_text = queryset.model._default_manager.using(queryset.db).alias(search_vector=vector)
-    if matches_text.filter(search_vector=query).exists():
+    # "The first match by id" rather than EXISTS: for a common word PostgreSQL walks the
+    # primary key a few rows, for a rare one it asks the GIN index. With EXISTS it reads
+    # the table itself for a common word, which no plan on a large table should do.
+    matches = matches_text.filter(search_vector=query).order_by("pk").values_list("pk")
+    if matches.first() is not None:
         # The GIN index alone answers; no rank, so the order can come from an index.
         return queryset.alias(search_vector=vector).filter(search_vector=query)
     phrase = " ".join(terms)
