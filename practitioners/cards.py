@@ -4,8 +4,8 @@ A search page is twenty cards; rendering them is most of an uncached page's time
 the long tail of searches (every query different, so the page cache misses) shows the
 same practitioners again and again. Each card is cached under a key made from
 everything it shows: the practitioner's, clinic's and summary's loaded fields, the
-procedures, whether the badge holds today, the distance as printed, and the card
-templates' source. A card is thus re-rendered exactly when something it shows changed
+procedures, whether the badge holds today, the distance as printed, the active language
+and the card templates' source. A card is thus re-rendered exactly when something it shows changed
 (a new review rewrites the summary, an edit the practitioner or clinic, midnight the
 badge) — no invalidation to forget, and a stale card can never be served.
 
@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Model
 from django.template.loader import get_template, render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from practitioners.models import Practitioner
@@ -74,6 +74,8 @@ def card_key(practitioner: Practitioner, today: date) -> str:
         tuple((p.pk, p.slug, p.name) for p in practitioner.procedures.all()),
         practitioner.is_verified,
         today.isoformat(),
+        # A card in another language (or units that follow it) is another card.
+        translation.get_language(),
         None if distance is None else f"{distance:.1f}",
     )
     return KEY_PREFIX + hashlib.sha256(repr(shown).encode()).hexdigest()
