@@ -3,15 +3,22 @@
 Runs in the harness after ``django.setup()``, with the served site's cache settings, so
 key names come from the cache itself (``make_key``: prefix and version included). The
 page cache stores HTML pages under ``page:…`` and API answers under ``api:page:…``
-(``directory/caching.py``); Django's template fragment cache would store under
-``template.cache.…``. Other keys — partner keys, rate windows, sessions — are left alone.
+(``directory/caching.py``), search result cards under ``card:…``
+(``practitioners/cards.py``); Django's template fragment cache would store under
+``template.cache.…``. A cold run starts without any of them. Other keys — partner keys,
+rate windows, sessions — are left alone.
 """
 
 from django.conf import settings
 from django.core.cache import cache
 
 # What each group's keys start with, before the cache's own prefix and version.
-GROUPS = {"pages": "page:", "api": "api:page:", "fragments": "template.cache."}
+GROUPS = {
+    "pages": "page:",
+    "api": "api:page:",
+    "fragments": "template.cache.",
+    "cards": "card:",
+}
 GENERATION_KEY = "pages:generation"
 
 

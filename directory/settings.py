@@ -199,6 +199,10 @@ else:
 # that changes whenever what they show changes (directory/caching.py). On by default only
 # with Redis: the invalidation must reach every process.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
+# Search result cards are cached for this long under a key made from what they show
+# (practitioners/cards.py), so a search nobody asked before renders from cached cards.
+# Never stale whatever the cache, but only worth it when the cache is shared (Redis).
+CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 3600 if REDIS_URL else 0)
 # Partner keys are read from the cache for this long (partners/key_cache.py); kept short
 # because it bounds how long a revocation racing a request can be missed. Redis only.
 PARTNER_KEY_CACHE_SECONDS = env_int("PARTNER_KEY_CACHE_SECONDS", 60 if REDIS_URL else 0)

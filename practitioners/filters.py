@@ -249,14 +249,14 @@ class PractitionerFilterSet(django_filters.FilterSet):
     def filter_exclude_complication(
         self, queryset: QuerySet, name: str, value: list[str]
     ) -> QuerySet:
-        mask = 0
-        for kind in value:
-            mask |= COMPLICATION_BITS[kind]
-        if not mask:
-            return queryset
-        return queryset.alias(
-            reported_excluded=F("summary__complication_mask").bitand(mask)
-        ).filter(reported_excluded=0)
+        # One test per bit rather than one of the combined mask: PostgreSQL keeps
+        # statistics on each bit (reviews migration 0004), not on every combination.
+        for kind in sorted(set(value)):
+            bit = COMPLICATION_BITS[kind]
+            queryset = queryset.alias(
+                **{f"reported_{kind}": F("summary__complication_mask").bitand(bit)}
+            ).filter(**{f"reported_{kind}": 0})
+        return queryset
 
     def filter_location(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset

@@ -2,10 +2,15 @@
 
 On PostgreSQL it reads ``Practitioner.search_text`` — name, clinic name and city,
 lower-cased and unaccented, kept by database triggers (migration 0005) — through two GIN
-indexes: full-text search with prefix matching ("aus" finds Austin, every word must
-match) OR trigram word similarity, so that a small typo ("Jonhson") still finds Johnson.
-Matches are ranked by word similarity. On SQLite every word must appear, case-insensitively, in the
-first name, last name, clinic name or city: simple and correct, without ranking.
+indexes. Full-text search with prefix matching comes first ("aus" finds Austin, every
+word must match); only when nothing at all matches that way does the search fall back to
+trigram word similarity, so that a small typo ("Jonhson") still finds Johnson. Full-text
+matches carry no ``search_rank``: among them the best rated come first, an order
+PostgreSQL reads from the summary's rating index and stops after one page, however
+common the word ("skin" matches a third of the directory). Typo matches are few and
+ranked by word similarity (``search_rank``). On SQLite every word must appear,
+case-insensitively, in the first name, last name, clinic name or city: simple and
+correct, without ranking.
 """
 
 import re
@@ -54,19 +59,30 @@ def filter_by_text(queryset: QuerySet, text: str) -> QuerySet:
     return _simple_search(queryset, text.split()[:MAX_TERMS])
 
 
-def _postgres_search(queryset: QuerySet, terms: list[str]) -> QuerySet:
-    phrase = " ".join(terms)
+def full_text_query(terms: list[str]) -> SearchQuery:
+    """Every word, as a prefix: ``aus`` finds Austin."""
     # Each word is \w+ only, so the raw tsquery cannot be malformed.
-    query = SearchQuery(
+    return SearchQuery(
         " & ".join(f"{term}:*" for term in terms), config="simple", search_type="raw"
     )
+
+
+def _postgres_search(queryset: QuerySet, terms: list[str]) -> QuerySet:
+    query = full_text_query(terms)
     vector = SearchTextVector(F("search_text"))
-    return (
-        queryset.alias(search_vector=vector)
-        .filter(Q(search_vector=query) | Q(search_text__trigram_word_similar=phrase))
-        # Word similarity alone ranks well (whole words score 1, typos less) and costs
-        # far less than ts_rank, which would rebuild each match's tsvector.
-        .annotate(search_rank=WordSimilarity(Value(phrase), F("search_text")))
+    matches_text = queryset.model._default_manager.using(queryset.db).alias(search_vector=vector)
+    # "The first match by id" rather than EXISTS: for a common word PostgreSQL walks the
+    # primary key a few rows, for a rare one it asks the GIN index. With EXISTS it reads
+    # the table itself for a common word, which no plan on a large table should do.
+    matches = matches_text.filter(search_vector=query).order_by("pk").values_list("pk")
+    if matches.first() is not None:
+        # The GIN index alone answers; no rank, so the order can come from an index.
+        return queryset.alias(search_vector=vector).filter(search_vector=query)
+    phrase = " ".join(terms)
+    # Nothing matches as typed: a typo. Word similarity ranks the few near matches
+    # (whole words score 1, typos less) far cheaper than ts_rank would.
+    return queryset.filter(search_text__trigram_word_similar=phrase).annotate(
+        search_rank=WordSimilarity(Value(phrase), F("search_text"))
     )
 
 

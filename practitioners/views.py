@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from directory.caching import cache_public_page
 from directory.roles import claim_invitation
-from practitioners import selectors
+from practitioners import cards, selectors
 from practitioners.badges import compute_badge
 from practitioners.distance import DEFAULT_RADIUS, RADIUS_CHOICES, DistanceUnit, active_unit
 from practitioners.filters import (
@@ -125,11 +124,13 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
         errors.append(("page", str(error)))
         number = 1
     skin_type = ""
+    results = []
     if filterset.is_valid():
         page = selectors.slice_page(filterset.qs, number, PAGE_SIZE)
         skin_type = filterset.form.cleaned_data.get("skin_type") or ""
         if skin_type:
             attach_skin_type_facts(list(page.object_list), skin_type)
+        results = cards.render_cards(page.object_list, skin_type=skin_type)
     else:
         for name, messages in filterset.errors.items():
             errors.extend((name, message) for message in messages)
@@ -143,8 +144,7 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "error_fields": {name for name, _ in errors},
         "page": page,
-        # Carried into each profile link, so the profile opens on that type's reviews.
-        "profile_query": f"?{urlencode({'skin_type': skin_type})}" if skin_type else "",
+        "cards": results,
         "active_filters": active,
         "wider_radius": _wider_radius(filterset, params, unit) if page is not None else None,
         "place": filterset.place,

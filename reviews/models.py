@@ -532,6 +532,13 @@ class PractitionerSummary(models.Model):
                 name="summary_review_count_order_idx",
             ),
             models.Index(fields=["severe_count"], name="summary_severe_idx"),
+            # ``no_severe`` in the rating order: only the practitioners it can match, so
+            # PostgreSQL walks them best rated first instead of sorting them all.
+            models.Index(
+                fields=["-rank_rating", "practitioner"],
+                condition=Q(review_count__gte=MIN_REVIEWS_FOR_FIGURES, severe_count=0),
+                name="summary_no_severe_rank_idx",
+            ),
             models.Index(fields=["recount_due_on"], name="summary_recount_due_idx"),
         ]
 

@@ -447,3 +447,24 @@ def test_the_filterset_defaults_to_25_km_and_sorts_a_location_search_by_distance
     assert filterset.radius == 25
     assert filterset.sort_order == "distance"
     assert filterset.place.name == "Austin, TX"
+
+
+@needs_postgres
+@pytest.mark.django_db
+def test_on_postgresql_a_word_matching_as_typed_lists_the_best_rated_first(client):
+    fair = make("Ann", "Lee", clinic="Clear Skin Clinic")
+    review(fair, rating=3, count=5)
+    best = make("Bob", "Ray", where=DALLAS, clinic="Skin House")
+    review(best, rating=5, count=5)
+    make("Cy", "Ode", clinic="Skine Studio")  # an unreviewed prefix match comes last
+
+    assert names(search(client, "q=skin")) == ["Bob Ray", "Ann Lee", "Cy Ode"]
+
+
+@needs_postgres
+@pytest.mark.django_db
+def test_on_postgresql_typo_matches_are_left_out_when_the_words_match_as_typed(client):
+    make("Ann", "Johnson")
+    make("Bob", "Johnsen", where=DALLAS)
+
+    assert names(search(client, "q=johnsen")) == ["Bob Johnsen"]
