@@ -292,6 +292,18 @@ def test_sort_distance_puts_the_nearest_first(client):
 
 
 @pytest.mark.django_db
+def test_the_sort_menu_shows_the_order_the_results_are_in(client):
+    make("Ann", "Lee", where=AUSTIN)
+
+    body = search(client, "near=Austin").content.decode()
+
+    selected = re.search(r'<select id="filter-sort".*?</select>', body, re.S).group(0)
+    assert re.search(r'<option value="distance" selected>Nearest first', selected)
+    assert 'value="relevance" selected' not in selected
+    assert "sorted by nearest first" in text(search(client, "near=Austin"))
+
+
+@pytest.mark.django_db
 def test_sort_rating_and_sort_reviews_order_by_the_summary(client):
     many, best = make("Mo", "Many"), make("Bea", "Best")
     review(many, rating=4, count=12)
