@@ -1,8 +1,8 @@
-"""The benchmark's table and its check against the budgets in the spec.
+"""The benchmark's table and its check against the budgets in docs/performance.md.
 
 ``python -m bench.report bench/results/<file>.json`` prints the table of an earlier run.
 
-The budgets (SPEC.md, "Budgets"), at 100k practitioners and 1M reviews on PostgreSQL:
+The budgets ("The budgets it checks"), at 100k practitioners and 1M reviews on PostgreSQL:
 
 - long tail, page cache cold: one client p50 and p99 for search, profile and API list;
   at N connections a share of the floor for every kind (``TAIL_BUDGETS``);
