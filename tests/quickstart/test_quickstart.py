@@ -274,7 +274,10 @@ def test_a_new_practitioner_claims_a_demo_profile_and_a_demo_verifier_makes_it_v
     # once the worker has checked its evidence.
     for n in range(2):
         # From the claims page its tab, from an attestation the way back.
-        go(desk, desk.get_by_role("link", name=re.compile("Attestations awaiting|Verification queue")))
+        go(
+            desk,
+            desk.get_by_role("link", name=re.compile("Attestations awaiting|Verification queue")),
+        )
         desk.get_by_label("Name or number").fill(name)
         desk.get_by_label("Order").select_option(label="Newest first")
         go(desk, desk.get_by_role("button", name="Filter"))
