@@ -2,7 +2,10 @@
 
 ``make run`` installs, seeds and serves the demo with a task worker beside it. A new
 patient signs up in Chromium on a phone-sized screen, copies the confirmation link from the
-e-mail the worker printed in the terminal, signs in and writes a review. Every command the
+e-mail the worker printed in the terminal, signs in and writes a review. A new practitioner
+claims a demo profile; the demo staff account, signed in with the code ``demo_totp`` prints,
+approves the claim and verifies the license and sterilization attestation the practitioner
+then submits, and the profile shows the Verified badge on the first screen. Every command the
 documentation shows is run as written. Ctrl-C stops everything, and neither ``make run``,
 ``make test`` nor the documented commands leave a file that git would report.
 
