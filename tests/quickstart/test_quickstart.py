@@ -2,7 +2,10 @@
 
 ``make run`` installs, seeds and serves the demo with a task worker beside it. A new
 patient signs up in Chromium on a phone-sized screen, copies the confirmation link from the
-e-mail the worker printed in the terminal, signs in and writes a review. Every command the
+e-mail the worker printed in the terminal, signs in and writes a review. A new practitioner
+claims a demo profile; the demo staff account, signed in with the code ``demo_totp`` prints,
+approves the claim and verifies the license and sterilization attestation the practitioner
+then submits, and the profile shows the Verified badge on the first screen. Every command the
 documentation shows is run as written. Ctrl-C stops everything, and neither ``make run``,
 ``make test`` nor the documented commands leave a file that git would report.
 
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.test_journeys import LICENCE, NEW_PASSWORD, Steps, go, sign_in, sign_up
 from tests.quickstart.conftest import ROOT, Served, free_port, session_processes
 from tests.repository.doc_commands import LONG_RUNNING, Command, to_run
 
@@ -46,17 +50,22 @@ def phone_page():
         browser = playwright.chromium.launch(
             executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
         )
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.console_errors = []
-        page.on(
-            "console",
-            lambda message: (
-                page.console_errors.append(message.text) if message.type == "error" else None
-            ),
-        )
-        yield page
+        yield another_phone(browser)
         browser.close()
+
+
+def another_phone(browser):
+    """A page on a phone of its own: its own cookies, so its own person signed in."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    return page
 
 
 def screenshot(page, name: str) -> None:
@@ -78,6 +87,17 @@ def test_make_run_serves_the_demo_and_runs_a_task_worker_beside_it(quickstart: S
     assert "manage.py db_worker --queue-name *" in commands
 
 
+def printed_confirmation_link(served: Served, address: str) -> str:
+    """The confirmation link of the e-mail the worker printed in the terminal for
+    ``address``: whole, on its own line, and pointing at the port being served."""
+    served.wait_for_output(rf"To: {re.escape(address)}\n", seconds=60)
+    email = served.output().split(f"To: {address}\n", 1)[1].split("-" * 79, 1)[0]
+    assert "Subject: Confirm your e-mail address" in email
+    link = re.search(r"^(\S+/accounts/verify/\S+)$", email, re.MULTILINE).group(1)
+    assert link.startswith(f"{served.url}/accounts/verify/")
+    return link
+
+
 def test_a_new_patient_signs_up_confirms_with_the_printed_link_and_submits_a_review(
     quickstart: Served, phone_page
 ):
@@ -95,15 +115,7 @@ def test_a_new_patient_signs_up_confirms_with_the_printed_link_and_submits_a_rev
     page.get_by_role("button", name="Create account").click()
     assert address in page.content()
 
-    # The worker prints the e-mail in the terminal; the link is whole, on its own line,
-    # and points at the port being served.
-    quickstart.wait_for_output(rf"To: {re.escape(address)}\n", seconds=60)
-    email = quickstart.output().split(f"To: {address}\n", 1)[1].split("-" * 79, 1)[0]
-    assert "Subject: Confirm your e-mail address" in email
-    link = re.search(r"^(\S+/accounts/verify/\S+)$", email, re.MULTILINE).group(1)
-    assert link.startswith(f"{quickstart.url}/accounts/verify/")
-
-    page.goto(link)
+    page.goto(printed_confirmation_link(quickstart, address))
     assert "your e-mail address is confirmed" in page.content()
     page.get_by_label("E-mail address").fill(address)
     page.get_by_label("Password").fill(password)
@@ -136,6 +148,159 @@ def test_a_new_patient_signs_up_confirms_with_the_printed_link_and_submits_a_rev
     assert "Clean room and a clear plan" in page.content()
     assert practitioner.split("\n")[0].strip() in page.content()
     assert page.console_errors == []
+
+
+def demo_totp(served: Served) -> str:
+    """The demo staff account's next code, printed by the command the README shows, run in
+    the clone as a newcomer runs it in another terminal."""
+    result = subprocess.run(
+        ["bash", "-c", "DEBUG=1 .venv/bin/python manage.py demo_totp"],
+        cwd=served.clone,
+        env=served.env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_SECONDS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    code = result.stdout.strip()
+    assert re.fullmatch(r"\d{6}", code), result.stdout
+    return code
+
+
+def an_unclaimed_unverified_profile(page) -> str:
+    """Open, from the results on screen, the first profile not yet verified that offers
+    "Claim this profile", as a practitioner looking for their own would. Its name."""
+    cards = page.locator("li.result").filter(has=page.locator(".badge-unverified"))
+    for n in range(cards.count()):
+        link = cards.nth(n).get_by_role("heading", level=3).get_by_role("link")
+        name = link.inner_text().strip()
+        go(page, link)
+        if page.get_by_role("link", name="Claim this profile").count():
+            return name
+        page.go_back()
+    raise AssertionError("no unclaimed, unverified profile among the results")
+
+
+def wait_until_the_evidence_is_checked(page, seconds: float = 180) -> None:
+    """The worker checks uploads in the background; the verifier reloads until it has."""
+    deadline = time.monotonic() + seconds
+    while "Being checked" in page.inner_text("main"):
+        assert time.monotonic() < deadline, "the evidence was still being checked"
+        time.sleep(2)
+        page.reload()
+
+
+def test_a_new_practitioner_claims_a_demo_profile_and_a_demo_verifier_makes_it_verified(
+    quickstart: Served, phone_page, tmp_path
+):
+    from practitioners.tests.uploads import PDF_BYTES, image_bytes
+
+    base = quickstart.url
+    page = another_phone(phone_page.context.browser)
+    desk = another_phone(phone_page.context.browser)
+    step, staff_step = Steps(ARTIFACTS, "practitioner"), Steps(ARTIFACTS, "verifier")
+    address = f"owner-{secrets.token_hex(4)}@example.com"
+    licence_scan = tmp_path / "licence.pdf"
+    licence_scan.write_bytes(PDF_BYTES)
+    spore_report = tmp_path / "spore-test.png"
+    spore_report.write_bytes(image_bytes("PNG"))
+
+    # A practitioner looks for their profile among all, not only the verified ones.
+    page.goto(f"{base}/")
+    page.get_by_label("Verified practitioners only").uncheck()
+    go(page, page.get_by_role("button", name="Search"))
+    step(page, "search")
+    name = an_unclaimed_unverified_profile(page)
+    step(page, "profile-unclaimed")
+    slug = page.url.split("/practitioners/", 1)[1].split("/", 1)[0]
+    go(page, page.get_by_role("link", name="Claim this profile"))
+    step(page, "asked-to-sign-in")
+    go(page, page.get_by_role("main").get_by_role("link", name=re.compile("Create an account")))
+    sign_up(page, name, address)
+    step(page, "check-your-email")
+    page.goto(printed_confirmation_link(quickstart, address))
+    if page.get_by_label("Password").count():
+        sign_in(page, address, NEW_PASSWORD)
+    page.wait_for_url(f"**/dashboard/claim/{slug}/**")
+    step(page, "claim-form")
+    page.get_by_label("How can we confirm this profile is yours?").fill(
+        "My license number is on the state board's register; call the clinic to check."
+    )
+    go(page, page.get_by_role("button", name="Send my claim"))
+    step(page, "claim-sent")
+    assert "claim" in page.inner_text("main").lower()
+
+    # The demo staff account signs in with its password and the code `demo_totp` prints.
+    desk.goto(f"{base}/verification/claims/")
+    sign_in(desk, "staff@demo.example", "staff-demo-password")
+    desk.get_by_label("Code").fill(demo_totp(quickstart))
+    go(desk, desk.get_by_role("button", name="Continue"))
+    desk.wait_for_url(f"{base}/verification/claims/")
+    staff_step(desk, "claims")
+    go(desk, desk.get_by_role("button", name=re.compile(f"Approve.*{re.escape(address)}")))
+    staff_step(desk, "claim-approved")
+    assert f"now manages {name}" in desk.inner_text("main")
+
+    # The practitioner submits a license and a sterilization attestation.
+    dashboard = page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Practitioner dashboard"
+    )
+    page.reload()
+    go(page, dashboard)
+    step(page, "dashboard")
+    go(page, page.get_by_role("link", name=LICENCE).filter(has_text="Add"))
+    page.get_by_label("Number").fill("LIC-448812")
+    page.get_by_label("Issued by").fill("Texas Medical Board")
+    page.get_by_label(re.compile(r"licen[cs]e type", re.I)).fill("Physician")
+    page.get_by_label("Expires on").fill(
+        (datetime.date.today() + datetime.timedelta(days=600)).isoformat()
+    )
+    page.get_by_label("Evidence files").set_input_files(licence_scan)
+    step(page, "licence-form")
+    go(page, page.get_by_role("button", name="Submit for verification"))
+    step(page, "licence-sent")
+    assert "submitted" in page.get_by_role("status").inner_text()
+    go(page, dashboard)
+    go(page, page.get_by_role("link", name="Submit a sterilization attestation"))
+    for radio in page.get_by_role("radio", name="Yes").all():
+        radio.check()
+    page.get_by_label(re.compile("last passed spore")).fill(
+        (datetime.date.today() - datetime.timedelta(days=20)).isoformat()
+    )
+    page.get_by_label("Evidence files").set_input_files(spore_report)
+    step(page, "sterilization-form")
+    go(page, page.get_by_role("button", name="Submit for verification"))
+    step(page, "sterilization-sent")
+    assert "submitted" in page.get_by_role("status").inner_text()
+
+    # The verifier finds both in the queue by the practitioner's name and verifies each
+    # once the worker has checked its evidence.
+    for n in range(2):
+        # From the claims page its tab, from an attestation the way back.
+        go(
+            desk,
+            desk.get_by_role("link", name=re.compile("Attestations awaiting|Verification queue")),
+        )
+        desk.get_by_label("Name or number").fill(name)
+        desk.get_by_label("Order").select_option(label="Newest first")
+        go(desk, desk.get_by_role("button", name="Filter"))
+        staff_step(desk, f"queue-{n}")
+        go(desk, desk.locator(".queue a[href*='/verification/attestations/']").first)
+        wait_until_the_evidence_is_checked(desk)
+        staff_step(desk, f"attestation-{n}")
+        go(desk, desk.get_by_role("button", name="Verify", exact=True))
+        staff_step(desk, f"verified-{n}")
+        assert "Verified: " in desk.get_by_role("status").inner_text()
+
+    # The public profile, opened from the dashboard, shows the badge on the first screen.
+    go(page, dashboard)
+    go(page, page.get_by_role("main").get_by_role("link", name=name).first)
+    step(page, "profile-verified")
+    badge = page.locator(".profile-status .badge")
+    assert badge.inner_text().strip() == "Verified"
+    assert badge.bounding_box()["y"] + badge.bounding_box()["height"] <= PHONE["height"]
+    assert page.console_errors == []
+    assert desk.console_errors == []
 
 
 def production_environment(served: Served) -> dict[str, str]:
