@@ -275,6 +275,17 @@ def _snapshot(review: Review) -> dict:
     return data
 
 
+# An author may revise a review until it is withdrawn, hidden after a report or rejected.
+EDITABLE_STATUSES = frozenset(
+    {ReviewStatus.PENDING, ReviewStatus.PUBLISHED, ReviewStatus.CHANGES_REQUESTED}
+)
+
+
+def is_editable(review: Review) -> bool:
+    """Whether its author may still revise this review (the edit page and the service agree)."""
+    return review.status in EDITABLE_STATUSES
+
+
 @transaction.atomic
 def review_edit(
     *,
@@ -287,7 +298,7 @@ def review_edit(
     review = _locked(review_id)
     if review.author_id != author.pk:
         raise NotPermitted("Only the author can edit a review.")
-    if review.status in (ReviewStatus.WITHDRAWN, ReviewStatus.HIDDEN, ReviewStatus.REJECTED):
+    if not is_editable(review):
         raise DomainError("This review can no longer be edited.")
     if fields.get("treatment_month") != review.treatment_month:
         _check_treatment_month(fields)
