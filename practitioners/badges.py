@@ -30,6 +30,7 @@ from practitioners.models import (
     Practitioner,
     Standing,
     badge_holds,
+    valid_on,
 )
 from practitioners.trust import badge_valid_through, counts_toward_badge
 
@@ -75,7 +76,7 @@ def _licence_reason(licences: list[Attestation], today: date) -> str | None:
         if a.expires_on
         and (
             a.status == AttestationStatus.EXPIRED
-            or (a.status == AttestationStatus.VERIFIED and a.expires_on < today)
+            or (a.status == AttestationStatus.VERIFIED and not valid_on(a.expires_on, today))
         )
     ]
     if lapsed:
@@ -104,7 +105,7 @@ def _sterilization_reason(attestations: list[Attestation], today: date) -> str |
         if a.expires_on
         and (
             a.status == AttestationStatus.EXPIRED
-            or (a.status == AttestationStatus.VERIFIED and a.expires_on < today)
+            or (a.status == AttestationStatus.VERIFIED and not valid_on(a.expires_on, today))
         )
     ]
     if lapsed:

@@ -44,6 +44,7 @@ from practitioners.models import (
     SterilizationAnswer,
     SterilizationItem,
     VerificationMethod,
+    valid_on,
 )
 from practitioners.npi import validate_npi
 from practitioners.trust import sterilization_shortfalls
@@ -545,7 +546,7 @@ def attestation_submit(
     if len(uploads) > MAX_FILES_PER_SUBMISSION:
         raise DomainError(f"Attach at most {MAX_FILES_PER_SUBMISSION} files.")
     today = timezone.localdate()
-    if expires_on is not None and expires_on < today:
+    if not valid_on(expires_on, today):
         raise DomainError(
             gettext("This expired on %(date)s; submit a current one.")
             % {"date": date_format(expires_on)}
@@ -918,7 +919,7 @@ def attestation_expire(*, attestation_id: int, today: date | None = None) -> Att
     """Lapse a verified attestation whose expiry date has passed."""
     today = today or timezone.localdate()
     attestation = _locked(attestation_id)
-    if attestation.expires_on is None or attestation.expires_on >= today:
+    if valid_on(attestation.expires_on, today):
         raise DomainError("This attestation has not reached its expiry date.")
     transition(
         attestation,
@@ -1053,7 +1054,7 @@ def attestation_apply_registry(
         "expires_on": expires_on,
     }
     if attestation.status == AttestationStatus.PENDING:
-        if standing != Standing.ACTIVE or expires_on < today:
+        if standing != Standing.ACTIVE or not valid_on(expires_on, today):
             Attestation.objects.filter(pk=attestation.pk).update(**registry_values)
             for name, value in registry_values.items():
                 setattr(attestation, name, value)
@@ -1109,7 +1110,7 @@ def attestation_apply_registry(
     if standing != Standing.ACTIVE:
         _lapse_for_standing(attestation, actor_label=label, source=f"The {source}")
         return RegistryOutcome.LAPSED
-    if expires_on < today:
+    if not valid_on(expires_on, today):
         transition(
             attestation,
             to=AttestationStatus.EXPIRED,
