@@ -33,7 +33,7 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
-from reviews.policy import reason_label
+from reviews.policy import APPROVAL_REASON, reason_label
 from reviews.rules import screen_response, screen_review
 from reviews.summaries import refresh_summary
 
@@ -391,7 +391,7 @@ def review_publish(
     *,
     review_id: int,
     moderator: User,
-    reason: str = "meets_policy",
+    reason: str = APPROVAL_REASON,
     note: str = "",
     seen_version: int | None = None,
 ) -> Review:
@@ -588,7 +588,7 @@ def response_publish(
     *,
     response_id: int,
     moderator: User,
-    reason: str = "meets_policy",
+    reason: str = APPROVAL_REASON,
     note: str = "",
     seen_version: int | None = None,
 ) -> PractitionerResponse:
