@@ -135,7 +135,8 @@ def partner_key_touch(key: PartnerKey) -> None:
 
 def allow_insecure_webhooks() -> bool:
     """Plain-HTTP webhook URLs are for development only (never non-public addresses)."""
-    return getattr(settings, "PARTNER_WEBHOOKS_ALLOW_INSECURE", settings.DEBUG)
+    allowed = settings.PARTNER_WEBHOOKS_ALLOW_INSECURE
+    return settings.DEBUG if allowed is None else allowed
 
 
 class TooManyWebhooks(DomainError):

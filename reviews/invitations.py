@@ -39,7 +39,7 @@ TOKEN_BYTES = 32
 
 def daily_limit() -> int:
     """How many invitations one account may send in 24 hours (partners are throttled per key)."""
-    return getattr(settings, "REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY", 100)
+    return settings.REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY
 
 
 class InvitationInvalid(DomainError):

@@ -94,7 +94,7 @@ def treatment_date_problem(value: date, today: date | None = None) -> str | None
 
 
 def daily_limit() -> int:
-    return getattr(settings, "REVIEWS_PER_ACCOUNT_PER_DAY", 5)
+    return settings.REVIEWS_PER_ACCOUNT_PER_DAY
 
 
 def _check_daily_limit(author: User) -> None:
