@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import capfirst, slugify
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from directory.caching import bump_cache_generation_on_commit
@@ -35,10 +35,8 @@ from practitioners.models import (
     AttestationKind,
     AttestationStatus,
     ClaimStatus,
-    Clinic,
     Evidence,
     Practitioner,
-    Procedure,
     ProfileClaim,
     Standing,
     SterilizationAnswer,
@@ -48,47 +46,6 @@ from practitioners.models import (
 )
 from practitioners.npi import validate_npi
 from practitioners.trust import sterilization_shortfalls
-from reviews.summaries import refresh_summary
-
-
-def unique_slug(first_name: str, last_name: str, *, city: str = "") -> str:
-    base = slugify(f"{first_name} {last_name} {city}")[:120] or "practitioner"
-    slug, n = base, 2
-    while Practitioner.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-@transaction.atomic
-def practitioner_create(
-    *,
-    first_name: str,
-    last_name: str,
-    profession: str,
-    clinic: Clinic | None = None,
-    npi: str | None = None,
-    bio: str = "",
-    procedures: list[Procedure] | None = None,
-) -> Practitioner:
-    """Create a practitioner profile with its (empty) summary."""
-    practitioner = Practitioner(
-        first_name=first_name,
-        last_name=last_name,
-        slug=unique_slug(first_name, last_name, city=clinic.city if clinic else ""),
-        profession=profession,
-        clinic=clinic,
-        npi=npi or None,
-        bio=bio,
-    )
-    practitioner.full_clean()
-    practitioner.save()
-    if procedures:
-        practitioner.procedures.set(procedures)
-    # A recount, not column defaults: an empty summary still has the prior rating.
-    refresh_summary(practitioner.pk)
-    refresh_badge(practitioner.pk)
-    return practitioner
-
 
 # --- Who may do what ---------------------------------------------------------------------
 
