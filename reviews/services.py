@@ -386,6 +386,32 @@ def _email_author(review: Review, *, subject: str, template: str, **context) -> 
     )
 
 
+def _decide_and_tell_author(
+    review_id: int,
+    *,
+    to: str,
+    action: str,
+    moderator: User,
+    reason: str,
+    note: str,
+    seen_version: int | None,
+    subject: str,
+    template: str,
+) -> Review:
+    """A moderator's decision against a review, e-mailed to its author with reason and note."""
+    review = _decide(
+        review_id,
+        to=to,
+        action=action,
+        actor=moderator,
+        reason=reason,
+        note=note,
+        seen_version=seen_version,
+    )
+    _email_author(review, subject=subject, template=template, reason=reason, note=note)
+    return review
+
+
 @transaction.atomic
 def review_publish(
     *,
@@ -425,23 +451,17 @@ def review_reject(
     """Reject a pending review for breaking the policy; the author is told the reason."""
     if not reason:
         raise DomainError("A rejection needs a reason code from the moderation policy.")
-    review = _decide(
+    return _decide_and_tell_author(
         review_id,
         to=ReviewStatus.REJECTED,
         action="review.rejected",
-        actor=moderator,
+        moderator=moderator,
         reason=reason,
         note=note,
         seen_version=seen_version,
-    )
-    _email_author(
-        review,
         subject="Your review was not published",
         template="reviews/email/review_rejected.txt",
-        reason=reason,
-        note=note,
     )
-    return review
 
 
 @transaction.atomic
@@ -456,23 +476,17 @@ def review_request_changes(
     """Send a pending review back to its author with what must change."""
     if not reason:
         raise DomainError("A change request needs a reason code from the moderation policy.")
-    review = _decide(
+    return _decide_and_tell_author(
         review_id,
         to=ReviewStatus.CHANGES_REQUESTED,
         action="review.changes_requested",
-        actor=moderator,
+        moderator=moderator,
         reason=reason,
         note=note,
         seen_version=seen_version,
-    )
-    _email_author(
-        review,
         subject="Your review needs a change before it is published",
         template="reviews/email/review_changes_requested.txt",
-        reason=reason,
-        note=note,
     )
-    return review
 
 
 @transaction.atomic
@@ -494,23 +508,17 @@ def review_hide(
     seen_version: int | None = None,
 ) -> Review:
     """Hide a published review after an upheld report."""
-    review = _decide(
+    return _decide_and_tell_author(
         review_id,
         to=ReviewStatus.HIDDEN,
         action="review.hidden",
-        actor=moderator,
+        moderator=moderator,
         reason=reason,
         note=note,
         seen_version=seen_version,
-    )
-    _email_author(
-        review,
         subject="Your review was hidden after a report",
         template="reviews/email/review_hidden.txt",
-        reason=reason,
-        note=note,
     )
-    return review
 
 
 def _locked_response(response_id: int) -> PractitionerResponse:
