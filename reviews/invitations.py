@@ -10,7 +10,6 @@ An invitation is bound to the address it was sent to: only the account with that
 is refused (``InvitationForAnotherAddress``) without being spent.
 """
 
-import hashlib
 import secrets
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.digests import sha256_hex
 from directory.errors import DomainError, RateLimited
 from directory.models import User
 from directory.notifications import email_user
@@ -60,7 +60,7 @@ class InvitationExpired(DomainError):
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256_hex(token)
 
 
 def invitation_path(practitioner: Practitioner, token: str) -> str:
