@@ -44,10 +44,6 @@ def pin_to_primary() -> None:
     _pinned_to_primary.set(True)
 
 
-def is_pinned_to_primary() -> bool:
-    return _pinned_to_primary.get()
-
-
 class ReplicaRouter:
     """Route reads of public models to ``replica`` unless they must see the primary."""
 

@@ -104,12 +104,12 @@ def _enqueue_on_commit(queued_task, object_id: int, *, delay: float | None = Non
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "EVENT_HANDLING_MAX_ATTEMPTS", 8))
+    return int(settings.EVENT_HANDLING_MAX_ATTEMPTS)
 
 
 def backoff_seconds(attempt_number: int) -> float:
     """Wait before the attempt after ``attempt_number``: base, 2 x base, 4 x base, … capped."""
-    base = float(getattr(settings, "EVENT_HANDLING_BACKOFF_SECONDS", 30))
+    base = float(settings.EVENT_HANDLING_BACKOFF_SECONDS)
     return min(base * 2 ** (attempt_number - 1), MAX_BACKOFF_SECONDS)
 
 

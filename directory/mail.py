@@ -46,7 +46,7 @@ class ConsoleEmailBackend(DjangoConsoleBackend):
 @register(Tags.mail, deploy=True)
 def check_console_backend_in_production(app_configs, **kwargs) -> list[Error]:
     """Production with no SMTP server would print password resets instead of sending them."""
-    mailer = getattr(settings, "MAILERS", {}).get(DEFAULT_MAILER_ALIAS, {})
+    mailer = settings.MAILERS.get(DEFAULT_MAILER_ALIAS, {})
     backend = mailer.get("BACKEND", "")
     if backend != f"{ConsoleEmailBackend.__module__}.{ConsoleEmailBackend.__name__}":
         return []

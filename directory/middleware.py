@@ -99,7 +99,7 @@ class ClientAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        trusted = _trusted_networks(tuple(getattr(settings, "TRUSTED_PROXY_IPS", ())))
+        trusted = _trusted_networks(tuple(settings.TRUSTED_PROXY_IPS))
         if trusted and _is_trusted(request.META.get("REMOTE_ADDR", ""), trusted):
             forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
             hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]

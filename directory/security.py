@@ -24,21 +24,17 @@ from directory.registration_views import PasswordResetView
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WINDOW_SECONDS = 15 * 60
-DEFAULT_FAILURES_PER_ACCOUNT = 5
-DEFAULT_FAILURES_PER_ADDRESS = 30
-
 
 def window_seconds() -> int:
-    return getattr(settings, "LOGIN_THROTTLE_WINDOW", DEFAULT_WINDOW_SECONDS)
+    return settings.LOGIN_THROTTLE_WINDOW
 
 
 def failures_per_account() -> int:
-    return getattr(settings, "LOGIN_FAILURES_PER_ACCOUNT", DEFAULT_FAILURES_PER_ACCOUNT)
+    return settings.LOGIN_FAILURES_PER_ACCOUNT
 
 
 def failures_per_address() -> int:
-    return getattr(settings, "LOGIN_FAILURES_PER_ADDRESS", DEFAULT_FAILURES_PER_ADDRESS)
+    return settings.LOGIN_FAILURES_PER_ADDRESS
 
 
 def _digest(value: str) -> str:

@@ -20,7 +20,7 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
-def env_bool(name: str, default: bool) -> bool:
+def env_bool(name: str, default: bool | None) -> bool | None:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -386,6 +386,29 @@ BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
 # outrank two hundred 4.8s.
 RATING_PRIOR_WEIGHT = env_int("RATING_PRIOR_WEIGHT", 5)
 RATING_PRIOR_MEAN = float(env_str("RATING_PRIOR_MEAN", "4.0"))
+# Abuse limits per account and day (counts): reviews written, review invitations sent.
+REVIEWS_PER_ACCOUNT_PER_DAY = env_int("REVIEWS_PER_ACCOUNT_PER_DAY", 5)
+REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY = env_int("REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY", 100)
+
+# --- Sign-in throttling (directory/security.py) ----------------------------------------
+# Failed sign-ins counted over this many seconds, per account and per client address.
+LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+
+# --- Events and partner webhooks ------------------------------------------------------
+# A failed event handler is retried after this many seconds, doubling, up to the attempts.
+EVENT_HANDLING_BACKOFF_SECONDS = float(env_str("EVENT_HANDLING_BACKOFF_SECONDS", "30"))
+EVENT_HANDLING_MAX_ATTEMPTS = env_int("EVENT_HANDLING_MAX_ATTEMPTS", 8)
+# One webhook attempt may take this many seconds in all; failures retry with doubling waits.
+PARTNER_WEBHOOK_TIMEOUT_SECONDS = float(env_str("PARTNER_WEBHOOK_TIMEOUT_SECONDS", "5"))
+PARTNER_WEBHOOK_MAX_ATTEMPTS = env_int("PARTNER_WEBHOOK_MAX_ATTEMPTS", 8)
+PARTNER_WEBHOOK_BACKOFF_SECONDS = float(env_str("PARTNER_WEBHOOK_BACKOFF_SECONDS", "30"))
+# Plain-HTTP webhook URLs are for local development only (never non-public addresses);
+# unset (None) follows DEBUG as it is when a URL is checked, so the test runner's DEBUG=False holds.
+PARTNER_WEBHOOKS_ALLOW_INSECURE = env_bool("PARTNER_WEBHOOKS_ALLOW_INSECURE", None)
+# Where partner rate-limit counters live: "redis" or "database"; empty picks Redis if set.
+PARTNER_THROTTLE_STORE = env_str("PARTNER_THROTTLE_STORE")
 
 LOGGING = {
     "version": 1,

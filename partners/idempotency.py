@@ -9,7 +9,6 @@ answer. Only successful answers are stored; a refused request can be corrected a
 with the same key. Keys are remembered for 24 hours.
 """
 
-import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from directory.digests import sha256_hex
 from directory.errors import DomainError
 from partners.models import IdempotencyRecord, PartnerKey
 
@@ -49,7 +49,7 @@ def validate_idempotency_key(raw: str | None) -> str | None:
 
 def fingerprint(parts: list[Any]) -> str:
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_hex(canonical)
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> tuple[int, dict, bool]:

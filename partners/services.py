@@ -4,7 +4,6 @@ A raw API key or webhook secret is returned once by the service that creates it 
 stored or logged; only the key's SHA-256 and a short public prefix are kept.
 """
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -17,6 +16,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from directory.digests import sha256_hex
 from directory.errors import DomainError
 from directory.models import Event, User
 from directory.workflow import record
@@ -49,7 +49,7 @@ class WebhookConflict(DomainError):
 
 
 def hash_key(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
+    return sha256_hex(raw_key)
 
 
 def parse_scopes(value: str | Iterable[str]) -> list[str]:
@@ -135,7 +135,8 @@ def partner_key_touch(key: PartnerKey) -> None:
 
 def allow_insecure_webhooks() -> bool:
     """Plain-HTTP webhook URLs are for development only (never non-public addresses)."""
-    return getattr(settings, "PARTNER_WEBHOOKS_ALLOW_INSECURE", settings.DEBUG)
+    allowed = settings.PARTNER_WEBHOOKS_ALLOW_INSECURE
+    return settings.DEBUG if allowed is None else allowed
 
 
 class TooManyWebhooks(DomainError):

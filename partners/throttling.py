@@ -47,9 +47,7 @@ class Decision:
 
 
 def store() -> str:
-    return getattr(settings, "PARTNER_THROTTLE_STORE", "") or (
-        "redis" if settings.REDIS_URL else "database"
-    )
+    return settings.PARTNER_THROTTLE_STORE or ("redis" if settings.REDIS_URL else "database")
 
 
 @functools.cache

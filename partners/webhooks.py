@@ -38,16 +38,16 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "PARTNER_WEBHOOK_TIMEOUT_SECONDS", 5))
+    return float(settings.PARTNER_WEBHOOK_TIMEOUT_SECONDS)
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "PARTNER_WEBHOOK_MAX_ATTEMPTS", 8))
+    return int(settings.PARTNER_WEBHOOK_MAX_ATTEMPTS)
 
 
 def backoff_seconds(attempt_number: int) -> float:
     """Wait before the attempt after ``attempt_number``: base, 2 x base, 4 x base, … capped."""
-    base = float(getattr(settings, "PARTNER_WEBHOOK_BACKOFF_SECONDS", 30))
+    base = float(settings.PARTNER_WEBHOOK_BACKOFF_SECONDS)
     return min(base * 2 ** (attempt_number - 1), MAX_BACKOFF_SECONDS)
 
 

@@ -30,6 +30,7 @@ from practitioners.models import (
     Practitioner,
     Standing,
     badge_holds,
+    valid_on,
 )
 from practitioners.trust import badge_valid_through, counts_toward_badge
 
@@ -60,6 +61,20 @@ def _expired(what: str, expires_on: date) -> str:
     return gettext("%(what)s expired on %(date)s") % {"what": what, "date": date_format(expires_on)}
 
 
+def _latest_lapsed(attestations: list[Attestation], today: date) -> Attestation | None:
+    """The dated attestation that lapsed last: marked expired, or verified but past its date."""
+    lapsed = [
+        a
+        for a in attestations
+        if a.expires_on
+        and (
+            a.status == AttestationStatus.EXPIRED
+            or (a.status == AttestationStatus.VERIFIED and not valid_on(a.expires_on, today))
+        )
+    ]
+    return max(lapsed, key=lambda a: a.expires_on) if lapsed else None
+
+
 def _licence_reason(licences: list[Attestation], today: date) -> str | None:
     if any(counts_toward_badge(a, today) for a in licences):
         return None
@@ -69,17 +84,8 @@ def _licence_reason(licences: list[Attestation], today: date) -> str | None:
     for licence in verified:
         if licence.standing and licence.standing != Standing.ACTIVE:
             return _standing_reason(licence) + suffix
-    lapsed = [
-        a
-        for a in licences
-        if a.expires_on
-        and (
-            a.status == AttestationStatus.EXPIRED
-            or (a.status == AttestationStatus.VERIFIED and a.expires_on < today)
-        )
-    ]
-    if lapsed:
-        latest = max(lapsed, key=lambda a: a.expires_on)
+    latest = _latest_lapsed(licences, today)
+    if latest:
         return _expired(gettext("license"), latest.expires_on) + suffix
     if pending:
         return gettext("license pending review")
@@ -98,17 +104,8 @@ def _sterilization_reason(attestations: list[Attestation], today: date) -> str |
     if any(counts_toward_badge(a, today) for a in attestations):
         return None
     pending = any(a.status == AttestationStatus.PENDING for a in attestations)
-    lapsed = [
-        a
-        for a in attestations
-        if a.expires_on
-        and (
-            a.status == AttestationStatus.EXPIRED
-            or (a.status == AttestationStatus.VERIFIED and a.expires_on < today)
-        )
-    ]
-    if lapsed:
-        latest = max(lapsed, key=lambda a: a.expires_on)
+    latest = _latest_lapsed(attestations, today)
+    if latest:
         return _expired(gettext("sterilization attestation"), latest.expires_on) + (
             _pending_renewal() if pending else ""
         )

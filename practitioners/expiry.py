@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from directory.errors import DomainError
 from practitioners import services
-from practitioners.models import Attestation, AttestationKind, AttestationStatus, Standing
+from practitioners.models import (
+    Attestation,
+    AttestationKind,
+    AttestationStatus,
+    Standing,
+    lapsed_by,
+)
 
 WARNING_DAYS = 30
 
@@ -35,9 +41,9 @@ class ExpiryReport:
 
 
 def due_to_expire(today: date):
-    return Attestation.objects.filter(
-        status=AttestationStatus.VERIFIED, expires_on__lt=today
-    ).order_by("expires_on", "id")
+    return Attestation.objects.filter(lapsed_by(today), status=AttestationStatus.VERIFIED).order_by(
+        "expires_on", "id"
+    )
 
 
 def due_to_lapse_for_standing():

@@ -21,6 +21,20 @@ def badge_holds(verified_through: date | None, today: date) -> bool:
     return verified_through is not None and verified_through >= today
 
 
+def valid_on(expires_on: date | None, today: date) -> bool:
+    """Whether a credential expiring on ``expires_on`` is still valid on ``today``.
+
+    Valid through the expiry date: that day still counts, it lapses the day after; a
+    credential without an expiry date never lapses by date.
+    """
+    return expires_on is None or expires_on >= today
+
+
+def lapsed_by(today: date) -> Q:
+    """``not valid_on`` as a query condition on attestations (no expiry date never lapses)."""
+    return Q(expires_on__lt=today)
+
+
 def verified_on(today: date) -> Q:
     """``badge_holds`` as a query condition on practitioners (indexed)."""
     return Q(verified_through__gte=today)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import capfirst, slugify
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from directory.caching import bump_cache_generation_on_commit
@@ -35,59 +35,17 @@ from practitioners.models import (
     AttestationKind,
     AttestationStatus,
     ClaimStatus,
-    Clinic,
     Evidence,
     Practitioner,
-    Procedure,
     ProfileClaim,
     Standing,
     SterilizationAnswer,
     SterilizationItem,
     VerificationMethod,
+    valid_on,
 )
 from practitioners.npi import validate_npi
 from practitioners.trust import sterilization_shortfalls
-from reviews.summaries import refresh_summary
-
-
-def unique_slug(first_name: str, last_name: str, *, city: str = "") -> str:
-    base = slugify(f"{first_name} {last_name} {city}")[:120] or "practitioner"
-    slug, n = base, 2
-    while Practitioner.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-@transaction.atomic
-def practitioner_create(
-    *,
-    first_name: str,
-    last_name: str,
-    profession: str,
-    clinic: Clinic | None = None,
-    npi: str | None = None,
-    bio: str = "",
-    procedures: list[Procedure] | None = None,
-) -> Practitioner:
-    """Create a practitioner profile with its (empty) summary."""
-    practitioner = Practitioner(
-        first_name=first_name,
-        last_name=last_name,
-        slug=unique_slug(first_name, last_name, city=clinic.city if clinic else ""),
-        profession=profession,
-        clinic=clinic,
-        npi=npi or None,
-        bio=bio,
-    )
-    practitioner.full_clean()
-    practitioner.save()
-    if procedures:
-        practitioner.procedures.set(procedures)
-    # A recount, not column defaults: an empty summary still has the prior rating.
-    refresh_summary(practitioner.pk)
-    refresh_badge(practitioner.pk)
-    return practitioner
-
 
 # --- Who may do what ---------------------------------------------------------------------
 
@@ -545,7 +503,7 @@ def attestation_submit(
     if len(uploads) > MAX_FILES_PER_SUBMISSION:
         raise DomainError(f"Attach at most {MAX_FILES_PER_SUBMISSION} files.")
     today = timezone.localdate()
-    if expires_on is not None and expires_on < today:
+    if not valid_on(expires_on, today):
         raise DomainError(
             gettext("This expired on %(date)s; submit a current one.")
             % {"date": date_format(expires_on)}
@@ -918,7 +876,7 @@ def attestation_expire(*, attestation_id: int, today: date | None = None) -> Att
     """Lapse a verified attestation whose expiry date has passed."""
     today = today or timezone.localdate()
     attestation = _locked(attestation_id)
-    if attestation.expires_on is None or attestation.expires_on >= today:
+    if valid_on(attestation.expires_on, today):
         raise DomainError("This attestation has not reached its expiry date.")
     transition(
         attestation,
@@ -1053,7 +1011,7 @@ def attestation_apply_registry(
         "expires_on": expires_on,
     }
     if attestation.status == AttestationStatus.PENDING:
-        if standing != Standing.ACTIVE or expires_on < today:
+        if standing != Standing.ACTIVE or not valid_on(expires_on, today):
             Attestation.objects.filter(pk=attestation.pk).update(**registry_values)
             for name, value in registry_values.items():
                 setattr(attestation, name, value)
@@ -1109,7 +1067,7 @@ def attestation_apply_registry(
     if standing != Standing.ACTIVE:
         _lapse_for_standing(attestation, actor_label=label, source=f"The {source}")
         return RegistryOutcome.LAPSED
-    if expires_on < today:
+    if not valid_on(expires_on, today):
         transition(
             attestation,
             to=AttestationStatus.EXPIRED,

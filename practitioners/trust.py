@@ -26,6 +26,7 @@ from practitioners.models import (
     AttestationStatus,
     Standing,
     SterilizationItem,
+    valid_on,
 )
 
 # The two attestations the Verified badge needs (docs/product.md: an active licence and a current
@@ -112,7 +113,7 @@ def supports_badge(attestation: Attestation) -> bool:
 
 def counts_toward_badge(attestation: Attestation, today: date) -> bool:
     """Whether this attestation is one of the badge's reasons on ``today``."""
-    return supports_badge(attestation) and valid_through(attestation) >= today
+    return supports_badge(attestation) and valid_on(attestation.expires_on, today)
 
 
 def sterilization_shortfalls(attestation: Attestation) -> list[str]:

@@ -29,9 +29,9 @@ from reviews.models import (
     SafetyAlert,
     Severity,
 )
+from reviews.permissions import can_moderate
 
 ALERT_WINDOW = timedelta(days=90)
-MODERATE_PERMISSION = "reviews.moderate_review"
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def check_safety_alerts(*, practitioner_id: int, now: datetime | None = None) ->
 @transaction.atomic
 def alert_resolve(*, alert_id: int, moderator: User, note: str) -> SafetyAlert:
     """Close an open safety alert with a note on what staff did; the decision is recorded."""
-    if not moderator.has_perm(MODERATE_PERMISSION):
+    if not can_moderate(moderator):
         raise NotPermitted("Only moderators can resolve safety alerts.")
     note = (note or "").strip()
     if not note:

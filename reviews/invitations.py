@@ -10,7 +10,6 @@ An invitation is bound to the address it was sent to: only the account with that
 is refused (``InvitationForAnotherAddress``) without being spent.
 """
 
-import hashlib
 import secrets
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.digests import sha256_hex
 from directory.errors import DomainError, RateLimited
 from directory.models import User
 from directory.notifications import email_user
@@ -39,7 +39,7 @@ TOKEN_BYTES = 32
 
 def daily_limit() -> int:
     """How many invitations one account may send in 24 hours (partners are throttled per key)."""
-    return getattr(settings, "REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY", 100)
+    return settings.REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY
 
 
 class InvitationInvalid(DomainError):
@@ -60,7 +60,7 @@ class InvitationExpired(DomainError):
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256_hex(token)
 
 
 def invitation_path(practitioner: Practitioner, token: str) -> str:

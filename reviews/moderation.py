@@ -38,9 +38,9 @@ from reviews.models import (
     ReviewReport,
     ReviewStatus,
 )
+from reviews.permissions import can_moderate
 from reviews.policy import APPROVAL_REASON, PolicyReason
 
-MODERATE_PERMISSION = "reviews.moderate_review"
 CLAIM_DURATION = timedelta(minutes=15)
 NOTE_MAX_LENGTH = 1000
 BULK_MAX = 100
@@ -66,12 +66,6 @@ REPORT_POLICY_REASON = {
     ReportReason.PRIVATE_INFORMATION: PolicyReason.PERSONAL_DATA,
     ReportReason.CONFLICT_OF_INTEREST: PolicyReason.CONFLICT_OF_INTEREST,
 }
-
-
-def can_moderate(user: User | None) -> bool:
-    return bool(
-        user and user.is_authenticated and user.is_active and user.has_perm(MODERATE_PERMISSION)
-    )
 
 
 def _require_moderator(user: User | None) -> None:

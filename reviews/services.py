@@ -33,7 +33,7 @@ from reviews.models import (
     ReviewRevision,
     ReviewStatus,
 )
-from reviews.policy import reason_label
+from reviews.policy import APPROVAL_REASON, reason_label
 from reviews.rules import screen_response, screen_review
 from reviews.summaries import refresh_summary
 
@@ -94,7 +94,7 @@ def treatment_date_problem(value: date, today: date | None = None) -> str | None
 
 
 def daily_limit() -> int:
-    return getattr(settings, "REVIEWS_PER_ACCOUNT_PER_DAY", 5)
+    return settings.REVIEWS_PER_ACCOUNT_PER_DAY
 
 
 def _check_daily_limit(author: User) -> None:
@@ -275,6 +275,17 @@ def _snapshot(review: Review) -> dict:
     return data
 
 
+# An author may revise a review until it is withdrawn, hidden after a report or rejected.
+EDITABLE_STATUSES = frozenset(
+    {ReviewStatus.PENDING, ReviewStatus.PUBLISHED, ReviewStatus.CHANGES_REQUESTED}
+)
+
+
+def is_editable(review: Review) -> bool:
+    """Whether its author may still revise this review (the edit page and the service agree)."""
+    return review.status in EDITABLE_STATUSES
+
+
 @transaction.atomic
 def review_edit(
     *,
@@ -287,7 +298,7 @@ def review_edit(
     review = _locked(review_id)
     if review.author_id != author.pk:
         raise NotPermitted("Only the author can edit a review.")
-    if review.status in (ReviewStatus.WITHDRAWN, ReviewStatus.HIDDEN, ReviewStatus.REJECTED):
+    if not is_editable(review):
         raise DomainError("This review can no longer be edited.")
     if fields.get("treatment_month") != review.treatment_month:
         _check_treatment_month(fields)
@@ -375,12 +386,38 @@ def _email_author(review: Review, *, subject: str, template: str, **context) -> 
     )
 
 
+def _decide_and_tell_author(
+    review_id: int,
+    *,
+    to: str,
+    action: str,
+    moderator: User,
+    reason: str,
+    note: str,
+    seen_version: int | None,
+    subject: str,
+    template: str,
+) -> Review:
+    """A moderator's decision against a review, e-mailed to its author with reason and note."""
+    review = _decide(
+        review_id,
+        to=to,
+        action=action,
+        actor=moderator,
+        reason=reason,
+        note=note,
+        seen_version=seen_version,
+    )
+    _email_author(review, subject=subject, template=template, reason=reason, note=note)
+    return review
+
+
 @transaction.atomic
 def review_publish(
     *,
     review_id: int,
     moderator: User,
-    reason: str = "meets_policy",
+    reason: str = APPROVAL_REASON,
     note: str = "",
     seen_version: int | None = None,
 ) -> Review:
@@ -414,23 +451,17 @@ def review_reject(
     """Reject a pending review for breaking the policy; the author is told the reason."""
     if not reason:
         raise DomainError("A rejection needs a reason code from the moderation policy.")
-    review = _decide(
+    return _decide_and_tell_author(
         review_id,
         to=ReviewStatus.REJECTED,
         action="review.rejected",
-        actor=moderator,
+        moderator=moderator,
         reason=reason,
         note=note,
         seen_version=seen_version,
-    )
-    _email_author(
-        review,
         subject="Your review was not published",
         template="reviews/email/review_rejected.txt",
-        reason=reason,
-        note=note,
     )
-    return review
 
 
 @transaction.atomic
@@ -445,23 +476,17 @@ def review_request_changes(
     """Send a pending review back to its author with what must change."""
     if not reason:
         raise DomainError("A change request needs a reason code from the moderation policy.")
-    review = _decide(
+    return _decide_and_tell_author(
         review_id,
         to=ReviewStatus.CHANGES_REQUESTED,
         action="review.changes_requested",
-        actor=moderator,
+        moderator=moderator,
         reason=reason,
         note=note,
         seen_version=seen_version,
-    )
-    _email_author(
-        review,
         subject="Your review needs a change before it is published",
         template="reviews/email/review_changes_requested.txt",
-        reason=reason,
-        note=note,
     )
-    return review
 
 
 @transaction.atomic
@@ -483,23 +508,17 @@ def review_hide(
     seen_version: int | None = None,
 ) -> Review:
     """Hide a published review after an upheld report."""
-    review = _decide(
+    return _decide_and_tell_author(
         review_id,
         to=ReviewStatus.HIDDEN,
         action="review.hidden",
-        actor=moderator,
+        moderator=moderator,
         reason=reason,
         note=note,
         seen_version=seen_version,
-    )
-    _email_author(
-        review,
         subject="Your review was hidden after a report",
         template="reviews/email/review_hidden.txt",
-        reason=reason,
-        note=note,
     )
-    return review
 
 
 def _locked_response(response_id: int) -> PractitionerResponse:
@@ -577,7 +596,7 @@ def response_publish(
     *,
     response_id: int,
     moderator: User,
-    reason: str = "meets_policy",
+    reason: str = APPROVAL_REASON,
     note: str = "",
     seen_version: int | None = None,
 ) -> PractitionerResponse:

@@ -36,15 +36,13 @@ from reviews.policy import reason_label
 from reviews.services import (
     COMPLICATION_FIELDS,
     REVIEW_FIELDS,
+    is_editable,
     response_submit,
     review_edit,
     review_submit,
     review_withdraw,
 )
 
-EDITABLE_STATUSES = frozenset(
-    {ReviewStatus.PENDING, ReviewStatus.PUBLISHED, ReviewStatus.CHANGES_REQUESTED}
-)
 # Official adverse-event reporting routes shown to a patient who reports a severe complication.
 MEDWATCH_URL = (
     "https://www.fda.gov/safety/medwatch-fda-safety-information-and-adverse-event-reporting-program"
@@ -227,7 +225,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
         review.decision_reason_label = (
             reason_label(review.decision_reason) if review.decision_reason else ""
         )
-        review.can_edit = review.status in EDITABLE_STATUSES
+        review.can_edit = is_editable(review)
         review.can_withdraw = review.status != ReviewStatus.WITHDRAWN
     return render(
         request,
@@ -240,7 +238,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 @require_http_methods(GET_AND_POST)
 def edit_review(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_of_author(pk, request.user)
-    if review.status not in EDITABLE_STATUSES:
+    if not is_editable(review):
         messages.error(
             request,
             f"“{review.title}” is {review.get_status_display().lower()} and can no longer be "
