@@ -267,3 +267,4 @@ def test_the_list_and_profile_rows_hold_what_their_declared_fields_give_in_that_
             row = serializer.to_representation(practitioner)
 
             assert list(row.items()) == list(expected.items())
+            assert row["profile_url"] == f"http://testserver/practitioners/{practitioner.slug}/"
