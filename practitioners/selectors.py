@@ -1,17 +1,13 @@
 """Reads for practitioners: querysets that already carry what their pages show."""
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from directory.caching import GENERATION_KEY
 from practitioners.distance import KILOMETRES, DistanceUnit
 from practitioners.filters import PractitionerFilterSet, ReviewFilterSet
 from practitioners.models import (
@@ -26,9 +22,6 @@ from practitioners.trust import attestation_mark
 from reviews.selectors import published_reviews
 
 MAX_PAGE = 100
-PROCEDURE_MENU_KEY = "procedures:menu"
-
-logger = logging.getLogger(__name__)
 
 
 def practitioner_list() -> QuerySet[Practitioner]:
@@ -49,37 +42,6 @@ def practitioner_search(
     ``unit`` is the visitor's: without a radius, the search covers 25 of it.
     """
     return PractitionerFilterSet(params, queryset=practitioner_list(), unit=unit)
-
-
-def procedure_menu(queryset: QuerySet[Procedure]) -> Sequence[Procedure]:
-    """The search form's procedures (slug and name), in ``queryset``'s order.
-
-    The same on every search page, and changed only by a write to a procedure, which moves
-    the page cache's generation (directory/caching.py). So with the page cache on, the menu
-    is kept in the cache beside the generation it was read under and used while that
-    generation stands: a query less for each page the page cache misses. The generation is
-    read before the procedures, so a menu read while a write commits is stored under the
-    generation that write moves on from, and never used after it.
-    """
-    queryset = queryset.only("slug", "name")
-    if settings.PAGE_CACHE_SECONDS <= 0:
-        return list(queryset)
-    try:
-        found = cache.get_many([GENERATION_KEY, PROCEDURE_MENU_KEY])
-    except Exception:
-        logger.exception("Cache unavailable; reading the procedure menu from the database")
-        return list(queryset)
-    generation, stored = found.get(GENERATION_KEY), found.get(PROCEDURE_MENU_KEY)
-    if generation is not None and stored is not None and stored[0] == generation:
-        return [Procedure(slug=slug, name=name) for slug, name in stored[1]]
-    menu = list(queryset)
-    if generation is not None:
-        try:
-            pairs = [(procedure.slug, procedure.name) for procedure in menu]
-            cache.set(PROCEDURE_MENU_KEY, (generation, pairs), settings.PAGE_CACHE_SECONDS)
-        except Exception:
-            logger.exception("Could not store the procedure menu in the cache")
-    return menu
 
 
 def practitioner_profile(slug: str) -> Practitioner:

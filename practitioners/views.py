@@ -155,7 +155,7 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
         else "",
         "sort_order": filterset.sort_order if filterset.is_valid() else "",
         "query": pagination_query.urlencode(),
-        "procedures": selectors.procedure_menu(filterset.form.fields["procedure"].queryset),
+        "procedures": filterset.form.fields["procedure"].queryset.only("slug", "name"),
         "professions": Profession.choices,
         "skin_types": SkinType.choices,
         "complication_types": ComplicationType.choices,
