@@ -7,8 +7,16 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.request import Request
+from rest_framework.serializers import ModelSerializer
 
+from practitioners.api.serializers import (
+    ClinicSerializer,
+    PractitionerDetailSerializer,
+    PractitionerSerializer,
+)
 from practitioners.filters import PractitionerFilterSet
+from practitioners.selectors import practitioner_list
 from practitioners.tests.factories import ClinicFactory, PractitionerFactory, procedure
 from reviews.summaries import refresh_summary
 
@@ -233,3 +241,30 @@ def test_procedures_list_every_active_procedure_by_name(partner_client):
     assert "microneedling" in slugs
     assert procedure("microneedling").name in [row["name"] for row in data["results"]]
     assert data["next"] is None
+
+
+def test_the_list_and_profile_rows_hold_what_their_declared_fields_give_in_that_order(rf):
+    """The rows are built directly for speed; DRF's field-by-field walk is the reference."""
+    rated = verified_practitioner(clinic=austin_clinic(region="", postal_code=""))
+    for _ in range(5):
+        published_review(rated, rating=4)
+    refresh_summary(rated.pk)
+    bare = PractitionerFactory(clinic=None, npi=None, bio="")
+    request = Request(rf.get(LIST))
+
+    for pk, distance in ((rated.pk, 12.3456), (bare.pk, None)):
+        practitioner = practitioner_list().defer(None).get(pk=pk)
+        if distance is not None:
+            practitioner.distance_km = distance
+        for serializer_class in (PractitionerSerializer, PractitionerDetailSerializer):
+            serializer = serializer_class(context={"request": request})
+            expected = ModelSerializer.to_representation(serializer, practitioner)
+            if practitioner.clinic is not None:
+                expected["clinic"] = ModelSerializer.to_representation(
+                    ClinicSerializer(), practitioner.clinic
+                )
+
+            row = serializer.to_representation(practitioner)
+
+            assert list(row.items()) == list(expected.items())
+            assert row["profile_url"] == f"http://testserver/practitioners/{practitioner.slug}/"
