@@ -48,7 +48,8 @@ def tracked_hits(pattern: str, *, fixed: bool = False) -> list[str]:
 
 
 def test_no_tracked_file_refers_to_the_shared_folder_beside_the_repository():
-    assert tracked_hits("../shared", fixed=True) == []
+    # Spelled in two parts so that this check does not find itself.
+    assert tracked_hits("../" + "shared", fixed=True) == []
 
 
 def test_no_tracked_file_names_a_path_of_a_developers_machine():
