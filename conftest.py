@@ -4,10 +4,10 @@ import pytest
 from django.tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 
-from directory.reference_data import ensure_reference_data
-from directory.second_factor import authenticator_of
+from accounts.second_factor import authenticator_of
 from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
+from kernel.reference_data import ensure_reference_data
 from practitioners.tests.factories import PractitionerFactory
 
 

@@ -46,7 +46,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
-# Gunicorn's own request limits sit above the application's (directory/limits.py: a
+# Gunicorn's own request limits sit above the application's (kernel/limits.py: a
 # 4,096-byte address, 8,190-byte headers, 100 of them), so a request over those reaches
 # Django, which answers it in the API's JSON error shape or with a page. Only beyond these
 # does gunicorn refuse a request itself, with its own plain error page.

@@ -3,8 +3,8 @@
 Runs in the harness after ``django.setup()``, with the served site's cache settings, so
 key names come from the cache itself (``make_key``: prefix and version included). The
 page cache stores HTML pages under ``page:…`` and API answers under ``api:page:…``
-(``directory/caching.py``), search result cards under ``card:…``
-(``practitioners/cards.py``); Django's template fragment cache would store under
+(``kernel/caching.py``), search result cards under ``card:…``
+(``listings/cards.py``); Django's template fragment cache would store under
 ``template.cache.…``. A cold run starts without any of them. Other keys — partner keys,
 rate windows, sessions — are left alone.
 """

@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from bench import pages
-    from directory.caching import bump_cache_generation
+    from kernel.caching import bump_cache_generation
 
     seeding = seed_if_needed(args, env, pages)
     pages.analyze()

@@ -76,7 +76,7 @@ def analyze() -> None:
 
 
 def pick_targets() -> Targets:
-    from practitioners import geo
+    from listings import geo
     from practitioners.models import Clinic, Practitioner
     from reviews.models import PractitionerSummary
 
@@ -296,7 +296,7 @@ def vocabulary() -> workload.Vocabulary:
     Counts are practitioners: by surname, by their clinic's city, by a word of their
     clinic's name. Words are the commonest of clinic names and of a sample of bios.
     """
-    from practitioners import geo
+    from listings import geo
     from practitioners.models import Clinic, Practitioner, Procedure, Profession
     from reviews.models import ComplicationType, SkinType
 

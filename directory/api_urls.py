@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView
 from partners.api import views as partner_views
 from partners.api.docs import api_docs
 from partners.api.errors import not_found
-from practitioners.api import views as practitioner_views
-from reviews.api import views as review_views
+from partners.api.practitioners import views as practitioner_views
+from partners.api.reviews import views as review_views
 
 app_name = "api"
 

@@ -64,13 +64,19 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Bottom to top (docs/architecture.md): the kernel, accounts, the two domains, the read
+# models, the integrations, the demo, and the site itself.
 INSTALLED_APPS = [
-    "directory",
+    "kernel",
+    "accounts",
     "practitioners",
     "reviews",
+    "listings",
     "partners",
-    # Django's admin on a site that requires the second factor (directory/admin_site.py).
-    "directory.apps.StaffAdminConfig",
+    "demo",
+    "directory",
+    # Django's admin on a site that requires the second factor (accounts/admin_site.py).
+    "accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,7 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "directory.middleware.ClientAddressMiddleware",
+    "kernel.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,13 +107,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "directory.middleware.SecondFactorMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Over-long addresses, headers and bodies are refused before any view reads them; after
     # the security headers' middleware, so the refusal pages carry them too.
-    "directory.limits.RequestLimitsMiddleware",
-    "directory.middleware.DatabaseUnavailableMiddleware",
+    "kernel.limits.RequestLimitsMiddleware",
+    "kernel.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "directory.urls"
@@ -123,7 +129,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
-                "directory.roles.navigation",
+                "practitioners.roles.navigation",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -178,7 +184,7 @@ CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "directory")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "directory.cache.ResilientRedisCache",
+            "BACKEND": "kernel.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -196,11 +202,11 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Anonymous search and profile pages are cached whole for this many seconds, under a key
-# that changes whenever what they show changes (directory/caching.py). On by default only
+# that changes whenever what they show changes (kernel/caching.py). On by default only
 # with Redis: the invalidation must reach every process.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
 # Search result cards are cached for this long under a key made from what they show
-# (practitioners/cards.py), so a search nobody asked before renders from cached cards.
+# (listings/cards.py), so a search nobody asked before renders from cached cards.
 # Never stale whatever the cache, but only worth it when the cache is shared (Redis).
 CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 3600 if REDIS_URL else 0)
 # Partner keys are read from the cache for this long (partners/key_cache.py); kept short
@@ -250,7 +256,7 @@ if EMAIL_HOST:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "directory.mail.ConsoleEmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "kernel.mail.ConsoleEmailBackend"}}
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Skin Practitioner Directory <no-reply@localhost>"
@@ -271,7 +277,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Staff sign in with a second factor (directory/second_factor.py, SECURITY.md): the name
+# Staff sign in with a second factor (accounts/second_factor.py, SECURITY.md): the name
 # authenticator apps show next to the codes, and no secrets on the admin's device pages.
 OTP_TOTP_ISSUER = "Skin Practitioner Directory"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -390,7 +396,7 @@ RATING_PRIOR_MEAN = float(env_str("RATING_PRIOR_MEAN", "4.0"))
 REVIEWS_PER_ACCOUNT_PER_DAY = env_int("REVIEWS_PER_ACCOUNT_PER_DAY", 5)
 REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY = env_int("REVIEW_INVITATIONS_PER_ACCOUNT_PER_DAY", 100)
 
-# --- Sign-in throttling (directory/security.py) ----------------------------------------
+# --- Sign-in throttling (accounts/security.py) ----------------------------------------
 # Failed sign-ins counted over this many seconds, per account and per client address.
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.security import ThrottledLoginView, ThrottledPasswordResetView
 from directory import views
-from directory.security import ThrottledLoginView, ThrottledPasswordResetView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,10 +18,10 @@ urlpatterns = [
         ThrottledPasswordResetView.as_view(),
         name="password_reset",
     ),
-    path("accounts/two-factor/", include("directory.second_factor_views")),
-    path("accounts/", include("directory.registration_urls")),
-    path("account/", include("directory.account_views")),
-    path("practitioners/", include("practitioners.urls")),
+    path("accounts/two-factor/", include("accounts.second_factor_views")),
+    path("accounts/", include("accounts.registration_urls")),
+    path("account/", include("accounts.account_views")),
+    path("practitioners/", include("listings.urls")),
     # Full paths: practitioners/<slug>/review/, reviews/…, invitations/new/.
     path("", include("reviews.urls")),
     path("dashboard/", include("practitioners.dashboard_urls")),
@@ -34,8 +34,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-handler400 = "directory.limits.bad_request"
-handler500 = "directory.middleware.server_error"
+handler400 = "kernel.limits.bad_request"
+handler500 = "kernel.middleware.server_error"
 
 if settings.BENCH_FLOOR:
     from directory.bench_views import floor

@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from listings.transparency import cached_transparency_figures
 from practitioners.models import Procedure
 from reviews.policy import policy_reasons
-from reviews.transparency import cached_transparency_figures
 
 
 @require_safe

@@ -11,6 +11,6 @@ application = get_wsgi_application()
 # Build the offline place indexes before taking requests: gunicorn preloads this module in
 # its master, so every worker forks with them ready. Built lazily instead, the first
 # `near=` searches of each worker waited seconds and timed out under load (make loadcheck).
-from practitioners.geo import warm  # noqa: E402
+from listings.geo import warm  # noqa: E402
 
 warm()

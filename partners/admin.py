@@ -6,7 +6,7 @@ the admin never shows a key, its hash or a webhook secret.
 
 from django.contrib import admin, messages
 
-from directory.errors import DomainError
+from kernel.errors import DomainError
 from partners import services
 from partners.models import Partner, PartnerKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 

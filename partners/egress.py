@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from django.core import mail
 
-from directory.errors import DomainError
+from kernel.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

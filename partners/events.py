@@ -1,7 +1,7 @@
 """Webhooks from domain events: which events partners hear about, and what they carry.
 
 Partners subscribe (``connect``, from PartnersConfig.ready) to the domain events that
-change what the public API shows, through the event registry (``directory.events``), so
+change what the public API shows, through the event registry (``kernel.events``), so
 no domain imports this app. The relay calls ``announce`` in the worker after the change
 has committed; it renders the resource with the API's own serializers and renderer — a
 webhook's ``review`` or ``practitioner`` is exactly what a GET of that resource returns
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from rest_framework.renderers import JSONRenderer
 
-from directory.events import subscribe
-from directory.models import Event
+from kernel.events import subscribe
+from kernel.models import Event
+from partners.api.practitioners.selectors import api_practitioner_detail
+from partners.api.practitioners.serializers import PractitionerDetailSerializer
+from partners.api.reviews.selectors import public_reviews
+from partners.api.reviews.serializers import ReviewSerializer
 from partners.models import WebhookEvent
 from partners.services import event_publish
-from practitioners.api.selectors import api_practitioner_detail
-from practitioners.api.serializers import PractitionerDetailSerializer
-from reviews.api.selectors import public_reviews
-from reviews.api.serializers import ReviewSerializer
 from reviews.models import PractitionerResponse, ReviewStatus
 
 Payload = dict | None

@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from directory.digests import sha256_hex
-from directory.errors import DomainError
+from kernel.digests import sha256_hex
+from kernel.errors import DomainError
 from partners.models import IdempotencyRecord, PartnerKey
 
 KEY_MAX_LENGTH = 255

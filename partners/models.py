@@ -162,7 +162,7 @@ class WebhookEndpoint(models.Model):
         return f"{self.url} ({self.partner})"
 
     def clean(self) -> None:
-        from directory.errors import DomainError
+        from kernel.errors import DomainError
         from partners.services import parse_events, validate_webhook_url
 
         try:

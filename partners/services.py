@@ -16,10 +16,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from directory.digests import sha256_hex
-from directory.errors import DomainError
-from directory.models import Event, User
-from directory.workflow import record
+from kernel.digests import sha256_hex
+from kernel.errors import DomainError
+from kernel.models import Event, User
+from kernel.workflow import record
 from partners import egress
 from partners.models import (
     DEFAULT_RATE_PER_MINUTE,

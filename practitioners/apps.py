@@ -5,7 +5,7 @@ class PractitionersConfig(AppConfig):
     name = "practitioners"
 
     def ready(self) -> None:
-        from directory.scheduling import register_daily_job
+        from kernel.scheduling import register_daily_job
         from practitioners.tasks import DAILY_JOB
 
         register_daily_job(DAILY_JOB)

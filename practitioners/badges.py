@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from directory.caching import bump_cache_generation_on_commit
-from directory.events import raise_event
+from kernel.caching import bump_cache_generation_on_commit
+from kernel.events import raise_event
 from practitioners.models import (
     Attestation,
     AttestationKind,

@@ -18,11 +18,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from directory.errors import DomainError
-from directory.roles import note_claim_intent
-from directory.second_factor import second_factor_passed, second_factor_redirect
+from accounts.roles import note_claim_intent
+from accounts.second_factor import second_factor_passed, second_factor_redirect
+from kernel.errors import DomainError
 from practitioners import services
 from practitioners import verification_selectors as selectors
+from practitioners.attestation_history import mark_renewed_licences
 from practitioners.badges import compute_badge
 from practitioners.evidence import capped_evidence_uploads
 from practitioners.forms import (
@@ -40,7 +41,6 @@ from practitioners.models import (
     EvidenceCheck,
     Practitioner,
 )
-from practitioners.selectors import mark_renewed_licences
 from practitioners.trust import attestation_mark
 
 

@@ -44,8 +44,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from PIL import Image, UnidentifiedImageError
 
-from directory.notifications import email_user
-from directory.workflow import record
+from kernel.notifications import email_user
+from kernel.workflow import record
 from practitioners.models import Evidence, EvidenceCheck
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from directory.errors import DomainError
+from kernel.errors import DomainError
 from practitioners import services
 from practitioners.models import (
     Attestation,

@@ -141,7 +141,7 @@ class Practitioner(models.Model):
     badge_announced = models.BooleanField(default=False, editable=False)
     # Name, clinic and city, lower-cased and unaccented, for text search on PostgreSQL:
     # written by database triggers (migration 0005), read through GIN indexes by
-    # practitioners.search. Empty on SQLite, where search reads the columns themselves.
+    # listings.search. Empty on SQLite, where search reads the columns themselves.
     search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -189,7 +189,7 @@ class ProfileClaim(models.Model):
     )
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default="pending")
     # Bumped on every change its author makes and on every decision: a staff decision names
-    # the version the decider saw and is refused if it has moved since (directory.versions).
+    # the version the decider saw and is refused if it has moved since (kernel.versions).
     version = models.PositiveIntegerField(default=1, editable=False)
     message = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -215,6 +215,10 @@ class ProfileClaim(models.Model):
 
     def __str__(self) -> str:
         return f"Claim of {self.practitioner} by {self.user}"
+
+    def decision_parties(self):
+        """Who a decision on this claim concerns (practitioners.conflicts)."""
+        return {self.user_id}, self.practitioner
 
 
 class AttestationKind(models.TextChoices):
@@ -276,7 +280,7 @@ class Attestation(models.Model):
         max_length=16, choices=AttestationStatus.choices, default=AttestationStatus.PENDING
     )
     # Bumped on every change its author makes and on every decision: a staff decision names
-    # the version the decider saw and is refused if it has moved since (directory.versions).
+    # the version the decider saw and is refused if it has moved since (kernel.versions).
     version = models.PositiveIntegerField(default=1, editable=False)
     # Credential details (a licence needs number and authority).
     number = models.CharField(max_length=64, blank=True)
@@ -359,6 +363,10 @@ class Attestation(models.Model):
         if self.number:
             label += f" {self.number}"
         return f"{label} — {self.practitioner}"
+
+    def decision_parties(self):
+        """An attestation concerns only its practitioner (practitioners.conflicts)."""
+        return set(), self.practitioner
 
     @property
     def licence_key(self) -> tuple[str, str]:

@@ -3,8 +3,8 @@
 Profile claims, submissions with evidence (and licence renewals), staff decisions (verify,
 reject, revoke), the expiry job's lapses and reminders, the licence registry import and
 staff corrections made in the Django admin all land here: each locks the row, moves its
-status through ``directory.workflow.transition`` or records the change with
-``directory.workflow.record`` (one audit entry), refreshes the Verified badge in the same
+status through ``kernel.workflow.transition`` or records the change with
+``kernel.workflow.record`` (one audit entry), refreshes the Verified badge in the same
 transaction and queues e-mail on commit.
 """
 
@@ -21,14 +21,14 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
-from directory.caching import bump_cache_generation_on_commit
-from directory.conflicts import has_conflict_of_interest, require_no_conflict
-from directory.errors import DomainError, NotPermitted
-from directory.models import AuditEntry, User
-from directory.notifications import email_user
-from directory.versions import bump_version, decided_at, record_edit
-from directory.workflow import record, transition
+from kernel.caching import bump_cache_generation_on_commit
+from kernel.errors import DomainError, NotPermitted
+from kernel.models import AuditEntry, User
+from kernel.notifications import email_user
+from kernel.versions import bump_version, decided_at, record_edit
+from kernel.workflow import record, transition
 from practitioners.badges import refresh_badge
+from practitioners.conflicts import has_conflict_of_interest, require_no_conflict
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, queue_evidence_checks
 from practitioners.models import (
     Attestation,
@@ -71,7 +71,7 @@ def can_verify(user: User | None) -> bool:
 
 
 def _require_verifier(actor: User | None, subject: Attestation | ProfileClaim) -> None:
-    """A verifier, with no conflict of interest in ``subject`` (``directory.conflicts``)."""
+    """A verifier, with no conflict of interest in ``subject`` (``practitioners.conflicts``)."""
     if not can_verify(actor):
         raise NotPermitted("Only staff verifiers can decide on attestations and claims.")
     require_no_conflict(actor, subject)

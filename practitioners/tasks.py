@@ -4,7 +4,7 @@
 tomorrow (site time), so one enqueued run keeps the chain going; ``ensure_scheduled``
 (called by ``manage.py schedule_jobs``) enqueues a first run when none is waiting, and
 does nothing when one is, so it is safe to call on every deploy or worker start. The
-scheduling itself is shared with the other daily jobs (``directory.scheduling``).
+scheduling itself is shared with the other daily jobs (``kernel.scheduling``).
 """
 
 import logging
@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 from django.tasks import task
 
-from directory import scheduling
-from directory.scheduling import DAILY_AT, QUEUE, next_daily_run
+from kernel import scheduling
+from kernel.scheduling import DAILY_AT, QUEUE, next_daily_run
 from practitioners.expiry import run_expiry
 
 logger = logging.getLogger(__name__)

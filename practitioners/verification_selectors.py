@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from directory.models import AuditEntry, User
+from kernel.models import AuditEntry, User
 from practitioners.models import (
     Attestation,
     AttestationStatus,

@@ -18,14 +18,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from directory.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
-from directory.decision_forms import SeenVersionForm
-from directory.errors import DomainError
-from directory.second_factor import second_factor_passed, second_factor_redirect
-from directory.versions import ItemChanged
-from directory.workflow import allowed_moves
+from accounts.second_factor import second_factor_passed, second_factor_redirect
+from kernel.decision_forms import SeenVersionForm
+from kernel.errors import DomainError
+from kernel.versions import ItemChanged
+from kernel.workflow import allowed_moves
 from practitioners import services
 from practitioners import verification_selectors as selectors
+from practitioners.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
 from practitioners.forms import QueueFilterForm, ReasonForm, VerifyForm
 from practitioners.models import Attestation, AttestationStatus, ProfileClaim
 from practitioners.trust import claimant_domain_match, sterilization_shortfalls

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from directory.errors import DomainError, NotPermitted
-from directory.models import User
-from directory.workflow import record, transition
+from kernel.errors import DomainError, NotPermitted
+from kernel.models import User
+from kernel.workflow import record, transition
 from reviews.models import (
     AlertStatus,
     Complication,

@@ -1,11 +1,11 @@
 """Reads for the people behind a review: its author (“My reviews”) and the practitioner
-who may respond. Public review lists live in ``reviews.selectors``."""
+who may respond. Public review lists live in ``listings.skin_types``."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from directory.models import AuditEntry, User
+from kernel.models import AuditEntry, User
 from practitioners.models import Practitioner, Procedure
 from reviews.models import Complication, Review, ReviewInvitation, ReviewStatus
 

@@ -21,10 +21,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.digests import sha256_hex
-from directory.errors import DomainError, RateLimited
-from directory.models import User
-from directory.notifications import email_user
+from kernel.digests import sha256_hex
+from kernel.errors import DomainError, RateLimited
+from kernel.models import User
+from kernel.notifications import email_user
 from practitioners.models import Practitioner, Procedure
 from reviews.models import ReviewInvitation
 from reviews.services import (

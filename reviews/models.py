@@ -116,7 +116,7 @@ class Review(models.Model):
         max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
     )
     # Bumped on every change its author makes and on every decision: a staff decision names
-    # the version the decider saw and is refused if it has moved since (directory.versions).
+    # the version the decider saw and is refused if it has moved since (kernel.versions).
     version = models.PositiveIntegerField(default=1, editable=False)
     treatment_month = models.DateField(help_text="First day of the month of the treatment.")
     sessions = models.PositiveSmallIntegerField(
@@ -219,6 +219,10 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def decision_parties(self):
+        """Who a decision on this review concerns (practitioners.conflicts)."""
+        return {self.author_id}, self.practitioner
 
     @property
     def is_public(self) -> bool:
@@ -333,7 +337,7 @@ class PractitionerResponse(models.Model):
         max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.PENDING
     )
     # Bumped on every change its author makes and on every decision: a staff decision names
-    # the version the decider saw and is refused if it has moved since (directory.versions).
+    # the version the decider saw and is refused if it has moved since (kernel.versions).
     version = models.PositiveIntegerField(default=1, editable=False)
     risk_score = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -344,6 +348,11 @@ class PractitionerResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Response to “{self.review}”"
+
+    def decision_parties(self):
+        """A reply concerns the review's author as much as the practitioner."""
+        review = self.review
+        return {self.author_id, review.author_id}, review.practitioner
 
 
 class RuleHit(models.Model):
@@ -524,7 +533,7 @@ class PractitionerSummary(models.Model):
             ),
         ]
         indexes = [
-            # The search's rating and review orders (practitioners/filters.py): ending on
+            # The search's rating and review orders (listings/filters.py): ending on
             # the practitioner lets PostgreSQL walk the index and stop after one page.
             models.Index(fields=["-rank_rating", "practitioner"], name="summary_rank_order_idx"),
             models.Index(

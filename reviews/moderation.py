@@ -6,8 +6,8 @@ each one is a conditional status update with its own audit entry. This module ad
 queue needs around them: a moderator must hold the permission, may not act on a review
 another moderator has claimed, and must cite a reason from the published policy. A decision
 names the version of the review (or response) the moderator saw and is refused if it changed
-since (``directory.versions``); nobody decides on an item they have a conflict of interest in
-(``directory.conflicts``).
+since (``kernel.versions``); nobody decides on an item they have a conflict of interest in
+(``practitioners.conflicts``).
 """
 
 from dataclasses import dataclass, field
@@ -18,17 +18,17 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import time_format
 
-from directory.conflicts import require_no_conflict
-from directory.errors import (
+from kernel.errors import (
     DomainError,
     NotPermitted,
     RateLimited,
     StaleState,
     TransitionNotAllowed,
 )
-from directory.models import User
-from directory.versions import decided_at
-from directory.workflow import record, transition
+from kernel.models import User
+from kernel.versions import decided_at
+from kernel.workflow import record, transition
+from practitioners.conflicts import require_no_conflict
 from reviews import services
 from reviews.models import (
     PractitionerResponse,

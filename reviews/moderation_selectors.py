@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from directory.models import AuditEntry, User
+from kernel.models import AuditEntry, User
 from reviews.models import (
     AlertStatus,
     Complication,

@@ -17,11 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from directory.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
-from directory.decision_forms import SeenVersionForm
-from directory.errors import DomainError
-from directory.second_factor import second_factor_passed, second_factor_redirect
-from directory.versions import ItemChanged
+from accounts.second_factor import second_factor_passed, second_factor_redirect
+from kernel.decision_forms import SeenVersionForm
+from kernel.errors import DomainError
+from kernel.versions import ItemChanged
+from practitioners.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
 from reviews import moderation_selectors as selectors
 from reviews.alerts import alert_resolve
 from reviews.models import (

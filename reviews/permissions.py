@@ -4,7 +4,7 @@ It lives apart from ``reviews.moderation`` because the review services (through
 ``reviews.alerts``) need it too and ``reviews.moderation`` imports those services.
 """
 
-from directory.models import User
+from kernel.models import User
 
 MODERATE_PERMISSION = "reviews.moderate_review"
 

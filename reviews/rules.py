@@ -296,25 +296,6 @@ def network_burst(review: Review) -> Hit | None:
     return None
 
 
-# Shared webmail domains say nothing about who employs the reviewer.
-WEBMAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "hotmail.com",
-        "live.com",
-        "yahoo.com",
-        "icloud.com",
-        "me.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.com",
-    }
-)
-
-
 @review_rule(
     "tied_reviewer",
     weight=8,
@@ -330,7 +311,7 @@ def tied_reviewer(review: Review) -> Hit | None:
     if clinic is None:
         return None
     domain = (clinic.email_domain or "").strip().lower().lstrip("@")
-    if domain and domain not in WEBMAIL_DOMAINS and author.email_domain == domain:
+    if domain and author.employer_domain == domain:
         return Hit("The reviewer's e-mail address is at the clinic's own domain.", domain)
     colleague = (
         type(practitioner)

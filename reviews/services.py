@@ -1,6 +1,6 @@
 """Writes for reviews: submit, edit, publish, reject, request changes, withdraw, hide.
 
-Each decision locks the review, moves its status through ``directory.workflow.transition``
+Each decision locks the review, moves its status through ``kernel.workflow.transition``
 (one audit entry, refused if someone else decided first), refreshes the practitioner's
 summary in the same transaction when what is published changes, and queues the author's
 e-mail on commit.
@@ -16,12 +16,12 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from directory.accounts import mask_address, same_address
-from directory.errors import DomainError, NotPermitted, RateLimited
-from directory.models import User
-from directory.notifications import email_user
-from directory.versions import decided_at, record_edit
-from directory.workflow import record, transition
+from accounts.services import mask_address, same_address
+from kernel.errors import DomainError, NotPermitted, RateLimited
+from kernel.models import User
+from kernel.notifications import email_user
+from kernel.versions import decided_at, record_edit
+from kernel.workflow import record, transition
 from practitioners.models import Practitioner, Procedure
 from reviews.alerts import check_safety_alerts
 from reviews.models import (

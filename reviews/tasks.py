@@ -12,7 +12,7 @@ from datetime import date, time
 from django.tasks import task
 from django.utils import timezone
 
-from directory import scheduling
+from kernel import scheduling
 from reviews.summaries import refresh_aged_summaries
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from directory.accounts import mask_address
-from directory.errors import DomainError
+from accounts.services import mask_address
+from kernel.errors import DomainError
 from practitioners.models import Practitioner, Procedure
 from reviews import author_selectors as selectors
 from reviews.forms import (

@@ -3,7 +3,7 @@
 from django.test import Client as DjangoClient
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from directory.second_factor import authenticator_of
+from accounts.second_factor import authenticator_of
 
 
 class Client(DjangoClient):

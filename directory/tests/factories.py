@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from directory.models import User
+from kernel.models import User
 
 PASSWORD = "correct horse battery staple"
 

@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.accounts import VERIFY_SALT, email_verify, verification_token
-from directory.errors import DomainError
-from directory.models import User
+from accounts.services import VERIFY_SALT, email_verify, verification_token
 from directory.tests.factories import PASSWORD, UserFactory
+from kernel.errors import DomainError
+from kernel.models import User
 
 pytestmark = pytest.mark.django_db
 

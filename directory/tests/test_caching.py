@@ -13,7 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory.caching import (
+from kernel.caching import (
     GENERATION_KEY,
     CachedPublicReadsMixin,
     bump_cache_generation,
@@ -177,7 +177,7 @@ def test_an_unreachable_cache_only_means_rendering_every_time(monkeypatch):
     view = CountingView()
     page = cache_public_page(view)
     # What cache_generation answers when the cache (ResilientRedisCache) reads as empty.
-    monkeypatch.setattr("directory.caching.cache_generation", lambda: None)
+    monkeypatch.setattr("kernel.caching.cache_generation", lambda: None)
 
     assert page(get()).status_code == 200
     assert page(get()).status_code == 200
@@ -274,7 +274,7 @@ def test_a_hit_reads_the_generation_and_the_page_together(monkeypatch):
     def separate_read():
         raise AssertionError("a hit under a known generation reads it with the page")
 
-    monkeypatch.setattr("directory.caching.cache_generation", separate_read)
+    monkeypatch.setattr("kernel.caching.cache_generation", separate_read)
     response = page(get())
 
     assert response["X-Page-Cache"] == "hit"

@@ -5,7 +5,7 @@ import io
 
 from django.core.mail import EmailMultiAlternatives
 
-from directory.mail import ConsoleEmailBackend
+from kernel.mail import ConsoleEmailBackend
 
 LONG_LINK = (
     "http://127.0.0.1:8091/accounts/verify/" + "eyJ1IjoxMiwiZSI6InpvZUBleGFtcGxlLmNvbSJ9" * 4
@@ -74,4 +74,4 @@ def test_each_e_mail_is_set_apart_by_rules():
 def test_the_site_prints_e_mails_with_it_when_no_smtp_server_is_set():
     from directory import settings as site_settings
 
-    assert site_settings.MAILERS["default"]["BACKEND"] == "directory.mail.ConsoleEmailBackend"
+    assert site_settings.MAILERS["default"]["BACKEND"] == "kernel.mail.ConsoleEmailBackend"

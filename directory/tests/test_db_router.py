@@ -22,8 +22,8 @@ from directory.db_routers import (
     ReplicaRouter,
     _pinned_to_primary,
 )
-from directory.models import User
 from directory.tests.factories import UserFactory
+from kernel.models import User
 from practitioners.models import Practitioner
 from practitioners.tests.factories import PractitionerFactory, ProcedureFactory
 from reviews.models import Review

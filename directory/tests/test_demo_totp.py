@@ -9,11 +9,11 @@ from django.core.management import CommandError, call_command
 from django_otp.oath import TOTP, totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from directory.demo import accounts
-from directory.models import User
-from directory.second_factor import current_code
+from accounts.second_factor import current_code
+from demo import accounts
 from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
+from kernel.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from directory import events, scheduling
-from directory.models import AuditEntry, Event, EventHandling, HandlingStatus
 from directory.tests.factories import UserFactory
-from directory.workflow import record
+from kernel import events, scheduling
+from kernel.models import AuditEntry, Event, EventHandling, HandlingStatus
+from kernel.workflow import record
 from reviews.models import Review, ReviewStatus
 from reviews.services import review_publish
 from reviews.tests.factories import ReviewFactory
@@ -177,7 +177,7 @@ def test_a_queue_that_refuses_the_relay_and_the_emails_fails_no_decision(
     monkeypatch, moderator, django_capture_on_commit_callbacks, caplog
 ):
     monkeypatch.setattr(events, "relay_event_task", RefusingQueue())
-    monkeypatch.setattr("directory.notifications.send_email", RefusingQueue())
+    monkeypatch.setattr("kernel.notifications.send_email", RefusingQueue())
     review = ReviewFactory()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -229,13 +229,13 @@ def test_with_the_database_queue_a_failed_handling_is_queued_again_for_after_its
 ):
     with django_capture_on_commit_callbacks(execute=True):
         event = events.raise_event("thing.happened", UserFactory())
-    [relay] = DBTaskResult.objects.filter(task_path="directory.events.relay_event_task")
+    [relay] = DBTaskResult.objects.filter(task_path="kernel.events.relay_event_task")
 
     with django_capture_on_commit_callbacks(execute=True):
         events.relay_event(relay.args_kwargs["args"][0])
 
     failing = EventHandling.objects.get(event=event, subscriber="failing")
-    [retry] = DBTaskResult.objects.filter(task_path="directory.events.handle_event_task")
+    [retry] = DBTaskResult.objects.filter(task_path="kernel.events.handle_event_task")
     assert retry.args_kwargs["args"] == [failing.pk]
     assert abs((retry.run_after - failing.next_attempt_at).total_seconds()) < 2
     assert len(heard["listening"]) == 1

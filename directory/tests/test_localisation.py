@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory import translations
-from practitioners import geo
+from listings import geo
 from practitioners.badges import refresh_badge
 from practitioners.tests.factories import AttestationFactory, ClinicFactory, PractitionerFactory
 

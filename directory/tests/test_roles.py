@@ -7,7 +7,7 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
-from directory.roles import CLAIM_INTENT, REVIEW_INTENT, signup_intent
+from accounts.roles import CLAIM_INTENT, REVIEW_INTENT, signup_intent
 from directory.tests.clients import Client
 from practitioners.badges import refresh_badge
 from practitioners.models import ClaimStatus, ProfileClaim

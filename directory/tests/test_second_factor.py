@@ -13,10 +13,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from directory.models import AuditEntry
-from directory.second_factor import authenticator_of
+from accounts.second_factor import authenticator_of
 from directory.tests.clients import Client
 from directory.tests.factories import PASSWORD, UserFactory
+from kernel.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +175,7 @@ def test_a_wrong_code_says_so_and_nothing_opens(client, moderator):
 def test_input_that_is_not_a_code_is_explained_and_not_counted_as_a_guess(
     client, moderator, typed, message
 ):
-    from directory.security import code_account_key
+    from accounts.security import code_account_key
 
     sign_in(client, moderator)
 

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from directory.demo import accounts, vocab
-from directory.demo.writer import Table, Writer
-from directory.models import User
+from demo import accounts, vocab
+from demo.writer import Table, Writer
+from kernel.models import User
 from practitioners.badges import badge_for
 from practitioners.models import (
     Attestation,

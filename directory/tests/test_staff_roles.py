@@ -6,10 +6,10 @@ and Verifiers groups, never a superuser.
 
 import pytest
 
-from directory.demo.accounts import ensure_demo_accounts
-from directory.models import AuditEntry
+from demo.accounts import ensure_demo_accounts
 from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
+from kernel.models import AuditEntry
 from practitioners.tests.factories import (
     AttestationFactory,
     EvidenceFactory,

@@ -1,8 +1,8 @@
 import pytest
 
-from directory.errors import StaleState, TransitionNotAllowed
-from directory.models import AuditEntry
-from directory.workflow import transition
+from kernel.errors import StaleState, TransitionNotAllowed
+from kernel.models import AuditEntry
+from kernel.workflow import transition
 from reviews.models import Review
 from reviews.tests.factories import ReviewFactory
 

@@ -14,9 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from directory import limits
-from directory.errors import DomainError, error_body
-from directory.middleware import DATABASE_ERRORS, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
+from kernel import limits
+from kernel.errors import DomainError, error_body
+from kernel.middleware import DATABASE_ERRORS, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
 
 logger = logging.getLogger(__name__)
 

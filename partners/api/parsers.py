@@ -4,13 +4,13 @@ Python's decoder recurses once per level, so about a thousand levels of ``[`` (4
 exhaust the interpreter's recursion limit; and a body that decodes can still be too deep
 for the serializers that walk it. Nothing the API takes nests more than three levels, so a
 body deeper than ``MAX_JSON_DEPTH`` is a 400 with its own code, whether the decoder gave
-up or not. The size of the body is limited before it is read (``directory.limits``).
+up or not. The size of the body is limited before it is read (``kernel.limits``).
 """
 
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from directory.limits import MAX_JSON_DEPTH
+from kernel.limits import MAX_JSON_DEPTH
 
 
 class TooDeep(ParseError):

@@ -16,8 +16,8 @@ from django.db import DatabaseError
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
+from listings.filters import FlagField
 from partners.api.errors import ErrorSerializer
-from practitioners.filters import FlagField
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid parameters, body or headers; `fields` says which and why.",

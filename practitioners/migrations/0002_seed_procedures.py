@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from directory.reference_data import ensure_procedures
+from kernel.reference_data import ensure_procedures
 
 
 def add_procedures(apps, schema_editor):

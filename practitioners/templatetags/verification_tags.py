@@ -2,7 +2,7 @@
 
 from django import template
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 
 register = template.Library()
 

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
+from kernel.models import AuditEntry
 from practitioners import services
 from practitioners.badges import refresh_badge
 from practitioners.models import Attestation, Practitioner

@@ -8,8 +8,8 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from practitioners import cards
-from practitioners.selectors import practitioner_list
+from listings import cards
+from listings.selectors import practitioner_list
 from practitioners.tests.test_search import make, names, review, search, text, verify
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 from practitioners.models import Attestation, Evidence, ProfileClaim, SterilizationItem
 from practitioners.tests.factories import AttestationFactory, PractitionerFactory
 from practitioners.tests.uploads import PDF_BYTES, exe_named_pdf, html_named_png, jpeg, pdf, png

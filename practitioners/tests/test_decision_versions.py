@@ -14,9 +14,9 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
-from directory.versions import ItemChanged
+from kernel.models import AuditEntry
+from kernel.versions import ItemChanged
 from practitioners import services
 from practitioners.models import Attestation, ProfileClaim
 from practitioners.tests.factories import AttestationFactory, ProfileClaimFactory

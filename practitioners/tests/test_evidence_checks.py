@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 from practitioners import evidence as evidence_module
 from practitioners.evidence import (
     EVIDENCE_CONCURRENT_UPLOADS,

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
+from kernel.models import AuditEntry
 from practitioners import tasks
 from practitioners.badges import badge_for, refresh_badge
 from practitioners.expiry import run_expiry

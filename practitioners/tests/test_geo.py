@@ -2,7 +2,7 @@
 
 import pytest
 
-from practitioners import geo
+from listings import geo
 
 
 def test_a_city_resolves_to_the_most_populous_place_of_that_name():

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from directory.errors import DomainError
 from directory.tests.factories import UserFactory
+from kernel.errors import DomainError
 from practitioners import services
 from practitioners.models import Attestation, ProfileClaim, SterilizationItem
 from practitioners.tests.factories import PractitionerFactory

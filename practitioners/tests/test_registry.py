@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 from practitioners.badges import refresh_badge
 from practitioners.models import Attestation, Practitioner
 from practitioners.tests.factories import AttestationFactory, PractitionerFactory

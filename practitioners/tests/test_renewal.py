@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
-from directory.errors import DomainError
-from directory.models import AuditEntry, Event
+from kernel.errors import DomainError
+from kernel.models import AuditEntry, Event
 from practitioners import services
 from practitioners.badges import refresh_badge
 from practitioners.models import Attestation, Practitioner

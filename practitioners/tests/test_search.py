@@ -10,9 +10,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from directory.tests.factories import UserFactory
+from listings.filters import PractitionerFilterSet
+from listings.selectors import practitioner_list
 from practitioners.badges import refresh_badge
-from practitioners.filters import PractitionerFilterSet
-from practitioners.selectors import practitioner_list
 from practitioners.tests.factories import (
     AttestationFactory,
     ClinicFactory,

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from directory.tests.factories import UserFactory
+from listings.skin_types import skin_type_facts, skin_type_table
 from practitioners.tests.factories import ClinicFactory, PractitionerFactory
-from reviews.selectors import skin_type_facts, skin_type_table
 from reviews.summaries import refresh_summary
 from reviews.tests.factories import ComplicationFactory, ReviewFactory
 

@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from directory.errors import DomainError, NotPermitted, TransitionNotAllowed
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
+from kernel.errors import DomainError, NotPermitted, TransitionNotAllowed
+from kernel.models import AuditEntry
 from practitioners import services
 from practitioners.badges import refresh_badge
 from practitioners.models import Attestation, ClaimStatus, Evidence, Practitioner, SterilizationItem

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 from practitioners.models import Attestation, Practitioner, ProfileClaim
 from practitioners.tests.factories import (
     AttestationFactory,

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.errors import DomainError, NotPermitted, TransitionNotAllowed
-from directory.models import AuditEntry
+from kernel.errors import DomainError, NotPermitted, TransitionNotAllowed
+from kernel.models import AuditEntry
 from practitioners.tests.factories import PractitionerFactory
 from reviews.alerts import alert_resolve
 from reviews.models import SafetyAlert

@@ -14,8 +14,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import AuditEntry
-from directory.versions import ItemChanged
+from kernel.models import AuditEntry
+from kernel.versions import ItemChanged
 from reviews.models import PractitionerResponse, Review
 from reviews.moderation import moderate_review
 from reviews.services import response_submit, review_edit, review_publish

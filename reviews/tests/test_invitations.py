@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.errors import DomainError, RateLimited
 from directory.tests.factories import UserFactory
+from kernel.errors import DomainError, RateLimited
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.invitations import (
     InvitationExpired,

@@ -7,8 +7,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
+from kernel.models import AuditEntry
 from practitioners.tests.factories import PractitionerFactory
 from reviews.models import Review
 from reviews.moderation import CLAIM_DURATION, claim_review

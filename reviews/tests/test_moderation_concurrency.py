@@ -2,7 +2,7 @@
 
 On PostgreSQL the review row lock (select_for_update) makes the second decision wait and
 then see the first; on SQLite, where select_for_update does nothing, write transactions
-are serialised and ``directory.workflow.transition`` only updates the row if its status is
+are serialised and ``kernel.workflow.transition`` only updates the row if its status is
 still the one that was read — either way exactly one decision is recorded.
 """
 
@@ -13,10 +13,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from directory.errors import DomainError, StaleState
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
-from directory.workflow import transition
+from kernel.errors import DomainError, StaleState
+from kernel.models import AuditEntry
+from kernel.workflow import transition
 from practitioners.tests.factories import PractitionerFactory
 from reviews.models import PractitionerSummary, Review
 from reviews.moderation import claim_next, claim_review, moderate_review

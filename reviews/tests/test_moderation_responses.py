@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 from reviews.models import PractitionerResponse
 from reviews.rules import screen_response
 from reviews.tests.factories import PractitionerResponseFactory, ReviewFactory

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.models import Review, ReviewRevision, ReviewStatus
 from reviews.services import review_publish, review_reject, review_request_changes

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from directory.models import AuditEntry
+from kernel.models import AuditEntry
 from reviews.models import PractitionerSummary, Review, ReviewReport
 from reviews.moderation import report_review
 from reviews.summaries import refresh_summary, summary_drift

@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from directory.errors import DomainError, NotPermitted, TransitionNotAllowed
-from directory.models import AuditEntry
+from kernel.errors import DomainError, NotPermitted, TransitionNotAllowed
+from kernel.models import AuditEntry
 from reviews.models import PractitionerResponse, ResponseStatus
 from reviews.services import response_publish, response_reject, response_submit
 from reviews.tests.factories import ReviewFactory

@@ -3,15 +3,15 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from directory.errors import (
+from directory.tests.factories import UserFactory
+from kernel.errors import (
     DomainError,
     NotPermitted,
     RateLimited,
     StaleState,
     TransitionNotAllowed,
 )
-from directory.models import AuditEntry
-from directory.tests.factories import UserFactory
+from kernel.models import AuditEntry
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.models import Review
 from reviews.services import (

@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from directory.errors import RateLimited
 from directory.tests.factories import UserFactory
+from kernel.errors import RateLimited
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.models import Review
 from reviews.services import daily_limit, review_submit

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
+from kernel.models import AuditEntry
 from partners.models import (
     DeliveryStatus,
     PartnerKey,

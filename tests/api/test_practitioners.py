@@ -10,13 +10,13 @@ from django.urls import reverse
 from rest_framework.request import Request
 from rest_framework.serializers import ModelSerializer
 
-from practitioners.api.serializers import (
+from listings.filters import PractitionerFilterSet
+from listings.selectors import practitioner_list
+from partners.api.practitioners.serializers import (
     ClinicSerializer,
     PractitionerDetailSerializer,
     PractitionerSerializer,
 )
-from practitioners.filters import PractitionerFilterSet
-from practitioners.selectors import practitioner_list
 from practitioners.tests.factories import ClinicFactory, PractitionerFactory, procedure
 from reviews.summaries import refresh_summary
 

@@ -5,11 +5,11 @@ import json
 import pytest
 from django.urls import reverse
 
+from partners.api.reviews.selectors import public_reviews
+from partners.api.reviews.serializers import ReviewSerializer
 from partners.models import WebhookDelivery
 from partners.services import event_publish
 from partners.tests.factories import WebhookEndpointFactory
-from reviews.api.selectors import public_reviews
-from reviews.api.serializers import ReviewSerializer
 
 from .conftest import PRIVATE_EMAIL_DOMAIN
 

@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from listings import geo
 from partners import egress
 from partners.models import DeliveryStatus, WebhookDelivery
 from partners.services import webhook_endpoint_create
 from partners.tests.dns import PUBLIC_ADDRESS, StubResolver
 from partners.tests.factories import partner_key
-from practitioners import geo
 from practitioners.tests.factories import ClinicFactory, PractitionerFactory, ProcedureFactory
 from reviews.summaries import refresh_summary
 from reviews.tests.factories import PractitionerResponseFactory

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 
-from directory.models import AuditEntry
 from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
+from kernel.models import AuditEntry
 from practitioners.tests.factories import PractitionerFactory, ProcedureFactory
 from reviews.models import Review, ReviewReport
 from reviews.tests.factories import ComplicationFactory, ReviewFactory, RuleHitFactory

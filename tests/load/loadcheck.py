@@ -126,7 +126,7 @@ def create_patients(count: int) -> list[tuple[int, str]]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.utils import timezone
 
-    from directory.models import User
+    from kernel.models import User
 
     run = secrets.token_hex(3)
     users = User.objects.bulk_create(
@@ -295,8 +295,8 @@ def publisher(stop: threading.Event, tally: Tally, published: list[int]) -> None
     """A moderator publishing what patients submit, through the review service."""
     from django.db import close_old_connections
 
-    from directory.errors import DomainError
-    from directory.models import User
+    from kernel.errors import DomainError
+    from kernel.models import User
     from reviews.models import Review, ReviewStatus
     from reviews.services import review_publish
 

@@ -1,7 +1,7 @@
 """Domains raise events; they never call the apps that listen to them.
 
 Reviews, practitioners and the site kernel (``directory``) must not import ``partners``:
-partners hear of changes through the event registry (``directory.events``). Their API
+partners hear of changes through the event registry (``kernel.events``). Their API
 packages are the exception — they are the partners' API — and so is the URL map. The
 kernel's event module imports no domain at all.
 """

@@ -155,7 +155,7 @@ def test_a_visitor_signed_in_on_one_process_carries_on_on_another(tmp_path):
             env,
             "shell",
             "-c",
-            "from django.utils import timezone; from directory.models import User; "
+            "from django.utils import timezone; from kernel.models import User; "
             f"User.objects.create_user({EMAIL!r}, {PASSWORD!r}, display_name={DISPLAY_NAME!r}, "
             "email_verified_at=timezone.now())",
         )

@@ -4,8 +4,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 
-from directory.middleware import ClientAddressMiddleware
 from directory.tests.factories import PASSWORD
+from kernel.middleware import ClientAddressMiddleware
 
 pytestmark = pytest.mark.django_db
 

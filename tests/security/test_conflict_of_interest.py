@@ -1,4 +1,4 @@
-"""One conflict-of-interest rule for moderators and verifiers (``directory.conflicts``).
+"""One conflict-of-interest rule for moderators and verifiers (``practitioners.conflicts``).
 
 For every kind of tie between a member of staff and an item — they wrote or claimed it, it
 answers their own review, it is about the profile they manage, a colleague at their clinic,
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from directory.conflicts import conflict_of_interest
 from directory.tests.clients import Client
 from directory.tests.factories import UserFactory
+from practitioners.conflicts import conflict_of_interest
 from practitioners.models import Attestation, ProfileClaim
 from practitioners.tests.factories import (
     AttestationFactory,

@@ -18,7 +18,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 
-from directory.middleware import server_error
+from kernel.middleware import server_error
 from practitioners.tests.factories import PractitionerFactory
 
 from .private_servers import free_port, postgres_unavailable_reason, private_postgres, wait_for_port

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
-from directory.models import Event, EventHandling, HandlingStatus
 from directory.tests.factories import UserFactory
+from kernel.models import Event, EventHandling, HandlingStatus
 from partners import egress
 from partners.egress import Failure
 from partners.models import DeliveryStatus, WebhookDelivery, WebhookEvent

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from directory.models import AuditEntry
 from directory.tests.factories import PASSWORD, UserFactory
+from kernel.models import AuditEntry
 from practitioners.models import Practitioner
 from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.models import Review, ReviewInvitation, ReviewReport, ReviewRevision, ReviewStatus
@@ -361,7 +361,7 @@ def test_after_a_restore_erase_accounts_erases_again_what_the_record_says_was_de
 ):
     from django.core.management import call_command
 
-    from directory.privacy import account_delete
+    from accounts.privacy import account_delete
 
     email, review = patient.email, history["review"]
     account_delete(user=patient, password=PASSWORD)

@@ -29,7 +29,7 @@ def redis_server():
         settings_for_redis = override_settings(
             CACHES={
                 "default": {
-                    "BACKEND": "directory.cache.ResilientRedisCache",
+                    "BACKEND": "kernel.cache.ResilientRedisCache",
                     "LOCATION": server.url,
                     "KEY_PREFIX": "outage-test",
                     "RETRY_INTERVAL": 0,
@@ -57,7 +57,7 @@ def test_pages_still_serve_to_a_signed_in_patient_when_redis_dies(
     assert response.status_code == 302
     redis_server.kill()
 
-    with caplog.at_level(logging.WARNING, logger="directory.cache"):
+    with caplog.at_level(logging.WARNING, logger="kernel.cache"):
         home = client.get("/")
         search = client.get("/practitioners/")
     assert home.status_code == 200
@@ -103,7 +103,7 @@ def test_the_cache_comes_back_by_itself_when_redis_returns(redis_server: Private
     redis_server.kill()
     assert cache.get("anything") is None
     redis_server.start()
-    with caplog.at_level(logging.WARNING, logger="directory.cache"):
+    with caplog.at_level(logging.WARNING, logger="kernel.cache"):
         cache.set("after", "back", 30)
         assert cache.get("after") == "back"
     assert "Redis cache reachable again" in caplog.text

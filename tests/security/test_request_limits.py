@@ -10,7 +10,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from directory import limits
+from kernel import limits
 from partners.api.parsers import nesting_depth
 from partners.models import WebhookEndpoint
 from partners.tests.factories import partner_key
@@ -201,7 +201,7 @@ def test_the_api_answers_503_in_its_error_shape_while_the_database_is_down(api, 
 
 
 def test_an_unexpected_error_under_the_api_is_json_not_the_html_page(rf):
-    from directory.middleware import server_error
+    from kernel.middleware import server_error
 
     request = rf.get("/api/v1/practitioners/")
     try:

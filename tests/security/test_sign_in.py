@@ -104,7 +104,7 @@ def test_the_pause_message_names_the_configured_window(client, patient):
 
 
 def test_the_throttle_counters_hold_no_e_mail_address(client, patient):
-    from directory.security import account_key
+    from accounts.security import account_key
 
     key = account_key(patient.email)
     assert patient.email not in key

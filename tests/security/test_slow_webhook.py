@@ -16,8 +16,8 @@ from django.tasks import task_backends
 from django.test import Client, override_settings
 from django_tasks_db.models import DBTaskResult
 
-from directory.events import relay_event
-from directory.models import Event
+from kernel.events import relay_event
+from kernel.models import Event
 from partners.egress import allow_loopback_for_tests
 from partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from partners.services import partner_key_create
@@ -109,7 +109,7 @@ def test_publishing_a_review_does_not_wait_for_a_silent_webhook_endpoint(
     event = Event.objects.get(type="review.published")
     assert event.relayed_at is None
     assert not WebhookAttempt.objects.exists()
-    [relay] = DBTaskResult.objects.filter(task_path="directory.events.relay_event_task")
+    [relay] = DBTaskResult.objects.filter(task_path="kernel.events.relay_event_task")
     assert relay.args_kwargs["args"] == [event.pk]
     assert not DBTaskResult.objects.filter(queue_name="webhooks").exists()
     # The public pages answer as usual meanwhile.

@@ -20,10 +20,10 @@ from django.core.management import call_command
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from directory import scheduling
-from directory.demo.accounts import STAFF_EMAIL
-from directory.errors import DomainError
-from directory.models import User
+from demo.accounts import STAFF_EMAIL
+from kernel import scheduling
+from kernel.errors import DomainError
+from kernel.models import User
 from practitioners import services
 from practitioners.badges import compute_badge
 from practitioners.models import (

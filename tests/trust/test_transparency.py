@@ -10,15 +10,15 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from directory.models import AuditEntry
 from directory.tests.factories import UserFactory
-from directory.workflow import record
+from kernel.models import AuditEntry
+from kernel.workflow import record
+from listings.transparency import WINDOW, transparency_figures
 from practitioners import services as practitioner_services
 from practitioners.tests.factories import AttestationFactory
 from reviews.models import ReviewStatus
 from reviews.moderation import Decision, moderate_review, report_review
 from reviews.tests.factories import ReviewFactory
-from reviews.transparency import WINDOW, transparency_figures
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 28, 12, 0))

@@ -1,7 +1,7 @@
 """American English (the default): "Mar 31, 2026", "3/31/2026", miles.
 
 Django reads the date formats through ``FORMAT_MODULE_PATH``; ``DISTANCE_UNIT`` is ours,
-read by ``practitioners.distance.active_unit``.
+read by ``listings.distance.active_unit``.
 """
 
 DATE_FORMAT = "M j, Y"

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from directory.errors import DomainError
+from kernel.errors import DomainError
 from partners.models import DEFAULT_RATE_PER_MINUTE
 from partners.services import partner_key_create
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from directory.errors import DomainError
+from kernel.errors import DomainError
 from partners.models import Partner, WebhookEvent
 from partners.services import webhook_endpoint_create
 

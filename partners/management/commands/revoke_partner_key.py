@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from directory.errors import DomainError
+from kernel.errors import DomainError
 from partners.models import PartnerKey
 from partners.services import partner_key_revoke
 

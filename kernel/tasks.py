@@ -1,0 +1,49 @@
+"""Background tasks shared by every app (Django's tasks framework).
+
+``sweep_outbox_daily`` relays domain events a lost task left behind (``kernel.events``).
+``send_email`` sends one e-mail from the worker (``kernel.notifications`` queues it).
+"""
+
+import logging
+from datetime import date, time
+
+from django.core.mail import send_mail
+from django.tasks import task
+from django.utils import timezone
+
+from kernel import scheduling
+from kernel.events import sweep
+
+logger = logging.getLogger(__name__)
+
+
+@task(queue_name="email")
+def send_email(*, to: list[str], subject: str, body: str) -> int:
+    """Send one plain-text e-mail; the task backend retries nothing, so SMTP errors surface."""
+    return send_mail(subject, body, None, to, fail_silently=False)
+
+
+# The outbox sweep: a daily safety net for events whose relay task was lost and for
+# subscribers whose retry could not be deferred; ``relay_events`` runs it at any time.
+RELAY_SWEEP_DAILY_AT = time(3, 45)
+
+
+def _sweep_outbox(today: date) -> str:
+    return "{relayed} events relayed, {retried} handlings retried".format(**sweep())
+
+
+@task(queue_name=scheduling.QUEUE)
+def sweep_outbox_daily() -> str:
+    """Relay leftover events and retry due subscribers, then queue tomorrow's run (first)."""
+    scheduling.queue_next_run(sweep_outbox_daily, at=RELAY_SWEEP_DAILY_AT)
+    report = _sweep_outbox(timezone.localdate())
+    logger.info("Outbox sweep: %s", report)
+    return report
+
+
+OUTBOX_SWEEP_JOB = scheduling.DailyJob(
+    label="daily outbox sweep",
+    at=RELAY_SWEEP_DAILY_AT,
+    run=_sweep_outbox,
+    task=sweep_outbox_daily,
+)
