@@ -93,7 +93,8 @@ class CredentialKind:
     checklist: bool = False
 
 
-# In the order the profile shows them: the badge's two first.
+# In the order the profile shows them: the badge's two first. Alike in shape by design:
+# each entry is data the rules read.
 CREDENTIAL_KINDS = (
     CredentialKind(
         code=AttestationKind.LICENSE,

@@ -1,6 +1,6 @@
 """Who may do what to a practitioner's records, and the locked row every write starts from."""
 
-from kernel.errors import NotPermitted
+from kernel.errors import DomainError, NotPermitted
 from kernel.models import User
 from practitioners.conflicts import require_no_conflict
 from practitioners.models import Attestation, Practitioner, ProfileClaim
@@ -40,3 +40,10 @@ def locked_attestation(attestation_id: int) -> Attestation:
         .select_related("practitioner__owner", "practitioner__clinic")
         .get(pk=attestation_id)
     )
+
+
+def required_reason(reason: str, *, missing: str) -> str:
+    """A decision's reason, trimmed; ``missing`` refuses an empty one (someone is told it)."""
+    if not reason.strip():
+        raise DomainError(missing)
+    return reason.strip()

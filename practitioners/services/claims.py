@@ -12,7 +12,11 @@ from kernel.notifications import email_user
 from kernel.versions import decided_at
 from kernel.workflow import record, transition
 from practitioners.models import ClaimStatus, Practitioner, ProfileClaim
-from practitioners.services.access import require_confirmed_email, require_verifier
+from practitioners.services.access import (
+    require_confirmed_email,
+    require_verifier,
+    required_reason,
+)
 from practitioners.services.content import CLAIM_LABELS, claim_content
 
 MAX_PENDING_CLAIMS_PER_USER = 3
@@ -58,34 +62,61 @@ def claim_submit(*, user: User, practitioner: Practitioner, message: str = "") -
     return claim
 
 
-def _claim_reject(
-    claim: ProfileClaim, *, actor: User, reason: str, seen_version: int | None = None
+def _decide(
+    claim: ProfileClaim,
+    *,
+    to: str,
+    action: str,
+    actor: User,
+    note: str = "",
+    changes: dict | None = None,
+    seen_version: int | None = None,
 ) -> None:
+    """Move a claim's status, stamped with who decided and when (refused if it has changed)."""
     with decided_at(claim, seen_version, claim_content, CLAIM_LABELS) as expected:
         transition(
             claim,
-            to=ClaimStatus.REJECTED,
+            to=to,
             table=ProfileClaim.TRANSITIONS,
-            action="claim.rejected",
+            action=action,
             actor=actor,
-            note=reason,
-            changes={
-                "decided_at": timezone.now(),
-                "decided_by": actor,
-                "decision_reason": reason,
-            },
+            note=note,
+            changes={"decided_at": timezone.now(), "decided_by": actor, **(changes or {})},
             expected=expected,
         )
+
+
+def _tell_claimant(claim: ProfileClaim, *, subject: str, template: str, **extra) -> None:
     email_user(
         to=claim.user.email,
-        subject="Your profile claim was not approved",
-        template="practitioners/email/claim_rejected.txt",
+        subject=subject,
+        template=template,
         context={
             "claim": claim,
             "practitioner": claim.practitioner,
-            "reason": reason,
             "site_url": settings.SITE_URL,
+            **extra,
         },
+    )
+
+
+def _claim_reject(
+    claim: ProfileClaim, *, actor: User, reason: str, seen_version: int | None = None
+) -> None:
+    _decide(
+        claim,
+        to=ClaimStatus.REJECTED,
+        action="claim.rejected",
+        actor=actor,
+        note=reason,
+        changes={"decision_reason": reason},
+        seen_version=seen_version,
+    )
+    _tell_claimant(
+        claim,
+        subject="Your profile claim was not approved",
+        template="practitioners/email/claim_rejected.txt",
+        reason=reason,
     )
 
 
@@ -94,16 +125,13 @@ def claim_approve(*, claim_id: int, actor: User, seen_version: int | None = None
     """Make the claimant the profile's owner; other pending claims it settles are rejected."""
     claim = _locked_claim(claim_id)
     require_verifier(actor, claim)
-    with decided_at(claim, seen_version, claim_content, CLAIM_LABELS) as expected:
-        transition(
-            claim,
-            to=ClaimStatus.APPROVED,
-            table=ProfileClaim.TRANSITIONS,
-            action="claim.approved",
-            actor=actor,
-            changes={"decided_at": timezone.now(), "decided_by": actor},
-            expected=expected,
-        )
+    _decide(
+        claim,
+        to=ClaimStatus.APPROVED,
+        action="claim.approved",
+        actor=actor,
+        seen_version=seen_version,
+    )
     if Practitioner.objects.filter(owner=claim.user).exists():
         raise DomainError("This account already manages another practitioner profile.")
     # Conditional: only a profile nobody owns yet can be given an owner.
@@ -127,15 +155,10 @@ def claim_approve(*, claim_id: int, actor: User, seen_version: int | None = None
             else "Your account was approved as the owner of another profile."
         )
         _claim_reject(other, actor=actor, reason=reason)
-    email_user(
-        to=claim.user.email,
+    _tell_claimant(
+        claim,
         subject="You now manage your practitioner profile",
         template="practitioners/email/claim_approved.txt",
-        context={
-            "claim": claim,
-            "practitioner": claim.practitioner,
-            "site_url": settings.SITE_URL,
-        },
     )
     return claim
 
@@ -145,9 +168,8 @@ def claim_reject(
     *, claim_id: int, actor: User, reason: str, seen_version: int | None = None
 ) -> ProfileClaim:
     """Refuse a profile claim with a reason the claimant is e-mailed."""
-    if not reason.strip():
-        raise DomainError("Say why the claim is rejected: the claimant is told.")
+    reason = required_reason(reason, missing="Say why the claim is rejected: the claimant is told.")
     claim = _locked_claim(claim_id)
     require_verifier(actor, claim)
-    _claim_reject(claim, actor=actor, reason=reason.strip(), seen_version=seen_version)
+    _claim_reject(claim, actor=actor, reason=reason, seen_version=seen_version)
     return claim

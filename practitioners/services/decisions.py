@@ -16,7 +16,11 @@ from practitioners.credentials import (
     sterilization_shortfalls,
 )
 from practitioners.models import Attestation, AttestationStatus, VerificationMethod
-from practitioners.services.access import locked_attestation, require_verifier
+from practitioners.services.access import (
+    locked_attestation,
+    require_verifier,
+    required_reason,
+)
 from practitioners.services.deciding import REJECTED, REVOKED, decide
 from practitioners.services.renewals import live_entries
 
@@ -149,11 +153,12 @@ def attestation_reject(
     *, attestation_id: int, actor: User, reason: str, seen_version: int | None = None
 ) -> Attestation:
     """Reject a pending attestation with a reason the practitioner is e-mailed."""
-    if not reason.strip():
-        raise DomainError("Say why the attestation is rejected: the practitioner is told.")
+    reason = required_reason(
+        reason, missing="Say why the attestation is rejected: the practitioner is told."
+    )
     attestation = locked_attestation(attestation_id)
     require_verifier(actor, attestation)
-    reject(attestation, actor=actor, reason=reason.strip(), seen_version=seen_version)
+    reject(attestation, actor=actor, reason=reason, seen_version=seen_version)
     return attestation
 
 
@@ -162,11 +167,9 @@ def attestation_revoke(
     *, attestation_id: int, actor: User, reason: str, seen_version: int | None = None
 ) -> Attestation:
     """Withdraw a verified attestation (staff), e.g. after a complaint or a lapsed licence."""
-    if not reason.strip():
-        raise DomainError("Say why the verification is revoked.")
+    reason = required_reason(reason, missing="Say why the verification is revoked.")
     attestation = locked_attestation(attestation_id)
     require_verifier(actor, attestation)
-    reason = reason.strip()
     decide(
         attestation,
         to=AttestationStatus.REVOKED,

@@ -16,6 +16,7 @@ from practitioners.services.deciding import (
     EXPIRED,
     EXPIRING,
     STANDING_LAPSED,
+    Notice,
     decide,
     notify_owner,
     renewed_since,
@@ -31,10 +32,8 @@ def attestation_expire(*, attestation_id: int, today: date | None = None) -> Att
     attestation = locked_attestation(attestation_id)
     if valid_on(attestation.expires_on, today):
         raise DomainError("This attestation has not reached its expiry date.")
-    decide(
+    expire(
         attestation,
-        to=AttestationStatus.EXPIRED,
-        action="attestation.expired",
         actor_label=EXPIRY_ACTOR,
         note=f"Expired on {attestation.expires_on.isoformat()}",
         today=today,
@@ -42,6 +41,21 @@ def attestation_expire(*, attestation_id: int, today: date | None = None) -> Att
         tell=None if renewed_since(attestation) else EXPIRED,
     )
     return attestation
+
+
+def expire(
+    attestation: Attestation, *, actor_label: str, note: str, today: date, tell: Notice | None
+) -> None:
+    """A verified attestation past its date (by the clock or by the registry) is expired."""
+    decide(
+        attestation,
+        to=AttestationStatus.EXPIRED,
+        action="attestation.expired",
+        actor_label=actor_label,
+        note=note,
+        today=today,
+        tell=tell,
+    )
 
 
 def lapse_for_standing(attestation: Attestation, *, actor_label: str, source: str) -> None:

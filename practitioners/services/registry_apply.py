@@ -13,9 +13,9 @@ from practitioners.credentials import Standing
 from practitioners.models import Attestation, AttestationStatus, VerificationMethod, valid_on
 from practitioners.services.access import locked_attestation
 from practitioners.services.content import jsonable
-from practitioners.services.deciding import EXPIRED, decide
+from practitioners.services.deciding import EXPIRED
 from practitioners.services.decisions import attestation_verify, reject
-from practitioners.services.lapses import lapse_for_standing
+from practitioners.services.lapses import expire, lapse_for_standing
 
 
 class RegistryOutcome(StrEnum):
@@ -112,10 +112,8 @@ def attestation_apply_registry(
         lapse_for_standing(attestation, actor_label=label, source=f"The {source}")
         return RegistryOutcome.LAPSED
     if not valid_on(expires_on, today):
-        decide(
+        expire(
             attestation,
-            to=AttestationStatus.EXPIRED,
-            action="attestation.expired",
             actor_label=label,
             note=f"The {source} shows this licence expired on {expires_on.isoformat()}.",
             today=today,

@@ -1,7 +1,8 @@
 """What a practitioner submits: a credential or the sterilization checklist, with evidence,
 and more evidence while it awaits review. Licence renewals are checked in ``renewals``."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -41,23 +42,34 @@ from practitioners.services.renewals import (
 MAX_PENDING_PER_KIND = 2
 
 
-def _store_evidence(
-    attestation: Attestation, uploads: Sequence[CheckedUpload], stored: list[Evidence]
-) -> None:
-    """Write each file to the evidence storage and its row; ``stored`` lists what was written."""
-    for checked in uploads:
-        evidence = Evidence(
-            attestation=attestation,
-            original_name=checked.original_name,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-            check_status=checked.check_status,
-        )
-        # The stored name is derived from the hash (models.evidence_path), never the upload's.
-        evidence.file.save(checked.sha256, checked.upload, save=False)
-        stored.append(evidence)
-        evidence.save()
+@contextmanager
+def _evidence_stored(attestation: Attestation, uploads: Sequence[CheckedUpload]) -> Iterator[None]:
+    """Write each file to the evidence storage and its row, and queue their checks.
+
+    The name is derived from the hash (models.evidence_path), never the upload's. If the
+    ``with`` block fails, the rows roll back with the transaction; the files would not, so
+    they are removed.
+    """
+    stored: list[Evidence] = []
+    try:
+        for checked in uploads:
+            evidence = Evidence(
+                attestation=attestation,
+                original_name=checked.original_name,
+                content_type=checked.content_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                check_status=checked.check_status,
+            )
+            evidence.file.save(checked.sha256, checked.upload, save=False)
+            stored.append(evidence)
+            evidence.save()
+        queue_evidence_checks(stored)
+        yield
+    except BaseException:
+        for evidence in stored:
+            evidence.file.delete(save=False)
+        raise
 
 
 @transaction.atomic
@@ -155,10 +167,7 @@ def attestation_submit(
             )
             for item in SterilizationItem.values
         )
-    stored: list[Evidence] = []
-    try:
-        _store_evidence(attestation, uploads, stored)
-        queue_evidence_checks(stored)
+    with _evidence_stored(attestation, uploads):
         record(
             attestation,
             action="attestation.submitted",
@@ -172,11 +181,6 @@ def attestation_submit(
             data={"evidence_files": len(uploads)} | ({"renews": renewed.pk} if renewed else {}),
         )
         refresh_badge(practitioner.pk)
-    except BaseException:
-        # The rows roll back with the transaction; the files would not, so remove them.
-        for evidence in stored:
-            evidence.file.delete(save=False)
-        raise
     return attestation
 
 
@@ -204,10 +208,7 @@ def attestation_add_evidence(
             f"{on_file}, so add at most {max(MAX_FILES_PER_SUBMISSION - on_file, 0)}."
         )
     before = attestation_content(attestation)
-    stored: list[Evidence] = []
-    try:
-        _store_evidence(attestation, uploads, stored)
-        queue_evidence_checks(stored)
+    with _evidence_stored(attestation, uploads):
         record_edit(
             attestation,
             action="attestation.evidence_added",
@@ -216,9 +217,4 @@ def attestation_add_evidence(
             after=attestation_content(attestation),
             status=attestation.status,
         )
-    except BaseException:
-        # The rows roll back with the transaction; the files would not, so remove them.
-        for evidence in stored:
-            evidence.file.delete(save=False)
-        raise
     return attestation
