@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 
 from practitioners.credentials import credential_kind
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, check_upload, max_bytes
-from practitioners.models import AttestationKind, AttestationStatus, SterilizationItem
+from practitioners.models import AttestationKind, AttestationStatus, SterilizationItem, valid_on
 from practitioners.npi import validate_npi
 
 
@@ -139,7 +139,7 @@ class CredentialForm(Form):
 
     def clean_expires_on(self) -> date | None:
         value = self.cleaned_data.get("expires_on")
-        if value and value < timezone.localdate():
+        if not valid_on(value, timezone.localdate()):
             raise ValidationError(
                 gettext("This expired on %(date)s; submit a current one.")
                 % {"date": date_format(value)}
@@ -232,7 +232,7 @@ class VerifyForm(Form):
 
     def clean_expires_on(self) -> date | None:
         value = self.cleaned_data.get("expires_on")
-        if value and value < timezone.localdate():
+        if not valid_on(value, timezone.localdate()):
             raise ValidationError("The validity cannot end in the past.")
         return value
 

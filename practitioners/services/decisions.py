@@ -15,7 +15,7 @@ from practitioners.credentials import (
     renewed_under_same_number,
     sterilization_shortfalls,
 )
-from practitioners.models import Attestation, AttestationStatus, VerificationMethod
+from practitioners.models import Attestation, AttestationStatus, VerificationMethod, valid_on
 from practitioners.services.access import (
     locked_attestation,
     require_verifier,
@@ -47,7 +47,7 @@ def attestation_verify(
         require_verifier(actor, attestation)
     now = timezone.now()
     expiry = expires_on or default_expiry(attestation, timezone.localdate())
-    if expiry is not None and expiry < timezone.localdate():
+    if not valid_on(expiry, timezone.localdate()):
         raise DomainError("This attestation has already expired and cannot be verified.")
     if not in_good_standing(attestation):
         raise DomainError("A licence can be verified only in active standing.")
