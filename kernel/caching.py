@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Callable
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -33,6 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,6 @@ def _on_public_write(sender, using: str | None = None, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Bump the generation after any ORM save or delete of a model public pages show."""
-    from django.apps import apps
-
     for label in PUBLIC_MODELS:
         model = apps.get_model(label)
         uid = f"page-cache-{label}"
@@ -222,8 +222,6 @@ def cached_api_response(request, render: Callable[[], HttpResponse]) -> HttpResp
     and serializing public data is shared. The body is the same for every caller allowed
     to read, so the key is the URL alone; a 200's data is stored as rendered JSON.
     """
-    from rest_framework.settings import api_settings
-
     timeout = settings.PAGE_CACHE_SECONDS
     if timeout <= 0 or request.method != "GET":
         return render()

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from kernel.retries import retry_transitions
+
 # Shared webmail domains say nothing about who employs the reviewer.
 WEBMAIL_DOMAINS = frozenset(
     {
@@ -227,6 +229,8 @@ class EventHandling(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=120, blank=True)
     handled_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = retry_transitions(HandlingStatus.DONE)
 
     class Meta:
         ordering = ["event", "subscriber"]

@@ -9,6 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from kernel.errors import DomainError
+from kernel.retries import retry_transitions
+from partners.subscriptions import WebhookEvent, parse_events, validate_webhook_url
+
 
 class Scope(models.TextChoices):
     READ = "read", "Read the directory"
@@ -125,25 +129,6 @@ class IdempotencyRecord(models.Model):
         return f"{self.key} ({self.partner_key.prefix})"
 
 
-class WebhookEvent(models.TextChoices):
-    """What partners can subscribe to: changes to what the public API shows."""
-
-    REVIEW_PUBLISHED = "review.published", "A review was published"
-    REVIEW_REMOVED = "review.removed", "A published review was hidden or withdrawn"
-    RESPONSE_PUBLISHED = (
-        "review.response_published",
-        "A practitioner's response to a review was published",
-    )
-    PRACTITIONER_UPDATED = (
-        "practitioner.updated",
-        "A practitioner's public profile or verification changed",
-    )
-    VERIFICATION_CHANGED = (
-        "practitioner.verification_changed",
-        "A practitioner's Verified badge changed",
-    )
-
-
 class WebhookEndpoint(models.Model):
     """An HTTPS URL a partner wants events posted to, and the secret they are signed with."""
 
@@ -162,9 +147,6 @@ class WebhookEndpoint(models.Model):
         return f"{self.url} ({self.partner})"
 
     def clean(self) -> None:
-        from kernel.errors import DomainError
-        from partners.services import parse_events, validate_webhook_url
-
         try:
             self.url = validate_webhook_url(self.url)
         except DomainError as error:
@@ -207,6 +189,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = retry_transitions(DeliveryStatus.SUCCEEDED)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -22,6 +22,7 @@ from kernel.decision_forms import SeenVersionForm
 from kernel.errors import DomainError
 from kernel.versions import ItemChanged
 from practitioners.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
+from reviews import moderation_queue
 from reviews import moderation_selectors as selectors
 from reviews.alerts import alert_resolve
 from reviews.models import (
@@ -93,8 +94,8 @@ def _load_review(review_id: int) -> Review:
 @moderator_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    reported = selectors.reported_review_ids()
-    page = Paginator(selectors.review_queue(reported), QUEUE_PAGE_SIZE).get_page(
+    reported = moderation_queue.reported_review_ids()
+    page = Paginator(moderation_queue.review_queue(reported), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     now = timezone.now()
@@ -117,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "moderation/queue.html",
         {
             "page": page,
-            "counts": selectors.queue_counts(reported),
+            "counts": moderation_queue.queue_counts(reported),
             "alerts": selectors.safety_alerts(),
             "any_bulk": any(review.bulk_approvable for review in page),
             "section": "reviews",
@@ -302,7 +303,7 @@ def _responses_page(
         {
             "page": page,
             "form": ResponseDecisionForm(),
-            "counts": selectors.queue_counts(),
+            "counts": moderation_queue.queue_counts(),
             "section": "responses",
             "changed": changed,
             "refused": refused,
@@ -356,7 +357,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             "open_alerts": selectors.safety_alerts(),
             "resolved_alerts": selectors.safety_alerts(status=AlertStatus.RESOLVED)[:20],
             "form": AlertResolveForm(),
-            "counts": selectors.queue_counts(),
+            "counts": moderation_queue.queue_counts(),
             "section": "alerts",
         },
     )
