@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kernel.digests import sha256_hex
-from kernel.errors import DomainError
+from kernel.errors import Conflict, DomainError
 from kernel.models import Event, User
 from kernel.workflow import record, transition
 from partners.models import (
@@ -37,11 +37,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_WEBHOOKS_PER_PARTNER = 10
 
 
-class WebhookConflict(DomainError):
+class WebhookConflict(Conflict):
     """The delivery or endpoint is not in a state that allows this."""
-
-    code = "conflict"
-    status = 409
 
 
 def hash_key(raw_key: str) -> str:
@@ -129,11 +126,10 @@ def partner_key_touch(key: PartnerKey) -> None:
     key.last_used_at = _last_touched[key.prefix] = now
 
 
-class TooManyWebhooks(DomainError):
+class TooManyWebhooks(Conflict):
     """A well-formed registration the partner's current endpoints leave no room for."""
 
     code = "too_many_webhooks"
-    status = 409
 
 
 @transaction.atomic
