@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.second_factor import second_factor_passed, second_factor_redirect
 from kernel.decision_forms import SeenVersionForm
 from kernel.errors import DomainError
+from kernel.form_posts import post_form
 from kernel.versions import ItemChanged
 from practitioners.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
 from reviews import moderation_queue
@@ -388,28 +389,17 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         Review.objects.select_related("practitioner"), pk=pk, status=ReviewStatus.PUBLISHED
     )
     form = ReportForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                report_review(
-                    review_id=pk,
-                    reporter=request.user,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-            else:
-                messages.success(
-                    request,
-                    "Thank you. A moderator will check the review against the policy; "
-                    "it stays visible meanwhile.",
-                )
-                return redirect(review.practitioner.get_absolute_url())
-        else:
-            status = 400
+    status = post_form(
+        request,
+        form,
+        lambda data: report_review(
+            review_id=pk, reporter=request.user, reason=data["reason"], note=data["note"]
+        ),
+        success="Thank you. A moderator will check the review against the policy; "
+        "it stays visible meanwhile.",
+    )
+    if status is None:
+        return redirect(review.practitioner.get_absolute_url())
     return render(
         request, "moderation/report.html", {"review": review, "form": form}, status=status
     )
