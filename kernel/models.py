@@ -207,6 +207,8 @@ class Event(models.Model):
         return f"{self.type} {self.content_type.model} #{self.object_id}"
 
 
+# The states of the retry schedule (kernel.retries); webhook deliveries declare their own
+# choices because their success is worded for partners. Declarations, alike in form only.
 class HandlingStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RETRYING = "retrying", "Failed, will retry"

@@ -31,6 +31,8 @@ def _sweep_outbox(today: date) -> str:
     return "{relayed} events relayed, {retried} handlings retried".format(**sweep())
 
 
+# Each daily task is a module-level function (the worker imports it by path), so every app
+# declares its own: the shared body is scheduling.run_today.
 @task(queue_name=scheduling.QUEUE)
 def sweep_outbox_daily() -> str:
     """Relay leftover events and retry due subscribers, then queue tomorrow's run (first)."""

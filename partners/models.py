@@ -157,6 +157,7 @@ class WebhookEndpoint(models.Model):
             raise ValidationError({"events": error.message}) from None
 
 
+# The retry schedule's states (kernel.retries), worded for partners: a declaration per model.
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RETRYING = "retrying", "Failed, will retry"

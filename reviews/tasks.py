@@ -23,6 +23,7 @@ def _refresh(today: date) -> str:
     return f"{refresh_aged_summaries(today=today)} summaries recounted as reviews aged out"
 
 
+# A module-level task (the worker imports it by path); the shared body is run_today.
 @task(queue_name=scheduling.QUEUE)
 def refresh_aged_summaries_daily() -> str:
     """Recount the summaries due today, then queue tomorrow's run (queued first)."""
