@@ -1,4 +1,8 @@
-"""Partners of the REST API: their keys, rate windows, idempotent requests and webhooks."""
+"""Partners of the REST API: their keys, rate windows, idempotent requests and webhooks.
+
+Field, index and constraint declarations that look alike across models are declarations
+(each names its own table's columns), not logic one piece could serve.
+"""
 
 import uuid
 
