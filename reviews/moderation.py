@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import time_format
 
@@ -38,6 +38,7 @@ from reviews.models import (
     ReviewReport,
     ReviewStatus,
 )
+from reviews.moderation_queue import review_queue, waiting
 from reviews.permissions import can_moderate
 from reviews.policy import APPROVAL_REASON, PolicyReason
 
@@ -71,31 +72,6 @@ REPORT_POLICY_REASON = {
 def _require_moderator(user: User | None) -> None:
     if not can_moderate(user):
         raise NotPermitted("Only moderators can do this.")
-
-
-def open_report_exists():
-    return Exists(ReviewReport.objects.filter(review=OuterRef("pk"), status=ReportStatus.OPEN))
-
-
-def waiting() -> Q:
-    """One review waiting for a moderator: pending, or published with an open report."""
-    return Q(status=ReviewStatus.PENDING) | Q(open_report_exists(), status=ReviewStatus.PUBLISHED)
-
-
-def reported_review_ids() -> list[int]:
-    """Reviews with an open report: few, since reports are rare and soon decided."""
-    return list(
-        ReviewReport.objects.filter(status=ReportStatus.OPEN)
-        .order_by()
-        .values_list("review_id", flat=True)
-        .distinct()
-    )
-
-
-def in_queue(reported_ids: list[int]) -> Q:
-    """The whole queue. The reported ids are read first (``reported_review_ids``) so both
-    halves of the condition use an index instead of testing every published review."""
-    return Q(status=ReviewStatus.PENDING) | Q(pk__in=reported_ids, status=ReviewStatus.PUBLISHED)
 
 
 def claim_is_held_by_other(review: Review, moderator: User, now: datetime) -> bool:
@@ -159,8 +135,6 @@ def claim_next(
     ``after`` skips that review (the one just looked at). A few candidates are tried in
     order, since another moderator may claim one between our read and our update.
     """
-    from reviews.moderation_selectors import review_queue
-
     _require_moderator(moderator)
     now = now or timezone.now()
     candidates = (
