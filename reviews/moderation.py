@@ -28,7 +28,6 @@ from kernel.errors import (
 from kernel.models import User
 from kernel.versions import decided_at
 from kernel.workflow import record, transition
-from practitioners.conflicts import require_no_conflict
 from reviews import services
 from reviews.models import (
     PractitionerResponse,
@@ -39,7 +38,7 @@ from reviews.models import (
     ReviewStatus,
 )
 from reviews.moderation_queue import review_queue, waiting
-from reviews.permissions import can_moderate
+from reviews.permissions import can_moderate, require_may_decide_on
 from reviews.policy import APPROVAL_REASON, PolicyReason
 
 CLAIM_DURATION = timedelta(minutes=15)
@@ -100,7 +99,9 @@ def claim_review(*, review_id: int, moderator: User, now: datetime | None = None
     """
     _require_moderator(moderator)
     now = now or timezone.now()
-    require_no_conflict(moderator, Review.objects.select_related("practitioner").get(pk=review_id))
+    require_may_decide_on(
+        moderator, Review.objects.select_related("practitioner").get(pk=review_id)
+    )
     with transaction.atomic():
         updated = (
             Review.objects.filter(waiting(), pk=review_id)
@@ -179,7 +180,7 @@ def _locked_for_decision(review_id: int, moderator: User) -> Review:
         .select_related("claimed_by", "practitioner__clinic")
         .get(pk=review_id)
     )
-    require_no_conflict(moderator, review)
+    require_may_decide_on(moderator, review)
     if claim_is_held_by_other(review, moderator, timezone.now()):
         raise StaleState(_claimed_message(review), code="claimed")
     return review
@@ -423,7 +424,7 @@ def moderate_response(
     response = PractitionerResponse.objects.select_related("review__practitioner__clinic").get(
         pk=response_id
     )
-    require_no_conflict(moderator, response)
+    require_may_decide_on(moderator, response)
     seen = {"seen_version": seen_version}
     if decision == Decision.APPROVE:
         return services.response_publish(
