@@ -6,7 +6,7 @@ from reviews import moderation_views as views
 
 app_name = "moderation"
 
-# One row a page: (route, view, URL name).
+# One row a page: (route, view, URL name); a declaration table like every URL list.
 PAGES = (
     ("moderation/", views.queue, "queue"),
     ("moderation/next/", views.next_item, "next"),

@@ -10,7 +10,7 @@ from reviews import views
 
 app_name = "reviews"
 
-# One row a page: (route, view, URL name).
+# One row a page: (route, view, URL name); a declaration table like every URL list.
 PAGES = (
     ("practitioners/<slug:slug>/review/", views.write_review, "write"),
     ("reviews/mine/", views.my_reviews, "mine"),
