@@ -199,6 +199,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     if current is not None and not second_factor_passed(user):
         return redirect(second_factor_url(user, next_url))
     device = authenticator_pending(user)
+    # The code form's POST handling, as in verify: each ends its success differently.
     form = SetupForm(request.POST or None)
     status, headers = 200, {}
     if request.method == "POST":

@@ -1,4 +1,4 @@
-"""A page whose form, once POSTed and valid, calls one service: the part every such view shares."""
+"""A page whose form, once POSTed, calls one service: the parts every such view shares."""
 
 from collections.abc import Callable
 from typing import Any
@@ -36,3 +36,10 @@ def post_form(
     if success is not None:
         messages.success(request, success(form.cleaned_data) if callable(success) else success)
     return None
+
+
+def field_errors_as_messages(request: HttpRequest, form: forms.Form, field: str) -> None:
+    """Queue each error of ``field`` as a message, for a form posted from a page that does
+    not render it: the view redirects back and the page shows the messages."""
+    for error in form.errors.get(field, []):
+        messages.error(request, error)

@@ -49,6 +49,7 @@ def service_unavailable(request: HttpRequest | None) -> HttpResponse:
     return response
 
 
+# A middleware class in Django's plain form: its __init__ and __call__ are like every other's.
 class DatabaseUnavailableMiddleware:
     """Turn a database connection failure raised by a view into a 503 page."""
 

@@ -169,6 +169,7 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "Gave up"
 
 
+# Model declarations: the Meta and __str__ are alike in form to IdempotencyKey's only.
 class WebhookDelivery(models.Model):
     """One event sent to one endpoint, over one or more attempts."""
 

@@ -240,6 +240,7 @@ def webhook_delivery_replay(*, delivery_id: int, actor: User | None = None) -> W
             "This delivery is already queued; wait for its attempt to finish.",
             code="delivery_in_progress",
         )
+    # A call of the one state change, kernel.workflow.transition: alike in form wherever used.
     transition(
         delivery,
         to=DeliveryStatus.PENDING,

@@ -82,6 +82,7 @@ class ReviewInvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["token_hash", "used_at"]
 
 
+# Admin declarations: alike in form, each naming its own model's fields.
 @admin.register(PractitionerResponse)
 class PractitionerResponseAdmin(admin.ModelAdmin):
     list_display = ["review", "author", "status", "created_at"]

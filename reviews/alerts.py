@@ -132,6 +132,7 @@ def alert_resolve(*, alert_id: int, moderator: User, note: str) -> SafetyAlert:
     if not note:
         raise DomainError("Say what was done about this alert: the note is kept in the record.")
     alert = SafetyAlert.objects.select_for_update().select_related("practitioner").get(pk=alert_id)
+    # A call of the one state change, kernel.workflow.transition: alike in form wherever used.
     transition(
         alert,
         to=AlertStatus.RESOLVED,

@@ -418,6 +418,7 @@ class InvitationForm(forms.Form):
         return value
 
 
+# Its body field is declared like the review's: the limits and the wording differ.
 class ResponseForm(forms.Form):
     body = forms.CharField(
         label="Your public response",

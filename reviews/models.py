@@ -42,6 +42,7 @@ def has_enough_reviews(count: int) -> bool:
     return count >= MIN_REVIEWS_FOR_FIGURES
 
 
+# The review form's closed answers: one TextChoices declaration each, alike in form only.
 class WorthIt(models.TextChoices):
     YES = "yes", "Worth it"
     NOT_SURE = "not_sure", "Not sure"
@@ -390,6 +391,7 @@ class RuleHit(models.Model):
         return self.code
 
 
+# Declarations like every status enumeration; the values are this model's own.
 class ReportReason(models.TextChoices):
     FAKE = "fake", "Fake or not a real patient"
     OFFENSIVE = "offensive", "Offensive"

@@ -353,6 +353,7 @@ def _close_reports(
         )
 
 
+# The keywords every moderator decision takes (see services._decide_and_tell_author).
 @transaction.atomic
 def report_uphold(
     *,
@@ -408,6 +409,7 @@ def report_dismiss(
 # --- Responses ---------------------------------------------------------------------------
 
 
+# Keyword for keyword the signature of moderate_review: one decision form serves both.
 @transaction.atomic
 def moderate_response(
     *,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.second_factor import second_factor_passed, second_factor_redirect
 from kernel.decision_forms import SeenVersionForm
 from kernel.errors import DomainError
-from kernel.form_posts import post_form
+from kernel.form_posts import field_errors_as_messages, post_form
 from kernel.versions import ItemChanged
 from practitioners.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
 from reviews import moderation_queue
@@ -261,8 +261,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def bulk_approve_view(request: HttpRequest) -> HttpResponse:
     form = BulkApproveForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("review", []):
-            messages.error(request, error)
+        field_errors_as_messages(request, form, "review")
         return redirect("moderation:queue")
     try:
         result = bulk_approve(
@@ -370,8 +369,7 @@ def alert_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(SafetyAlert.objects.only("pk"), pk=pk)
     form = AlertResolveForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("note", []):
-            messages.error(request, error)
+        field_errors_as_messages(request, form, "note")
         return redirect("moderation:alerts")
     try:
         alert = alert_resolve(alert_id=pk, moderator=request.user, note=form.cleaned_data["note"])

@@ -444,6 +444,7 @@ def _beyond_review(found: Iterable[str], review_text: str) -> list[str]:
     return out
 
 
+# Registered as the review rules are: name, weight and the policy the rule enforces.
 @response_rule(
     "discloses_patient_details",
     weight=6,

@@ -307,6 +307,7 @@ def review_edit(
     before = review_content(review)
     was_published = review.status == ReviewStatus.PUBLISHED
     if review.status != ReviewStatus.PENDING:
+        # A call of the one state change, kernel.workflow.transition: alike in form wherever used.
         transition(
             review,
             to=ReviewStatus.PENDING,
@@ -464,6 +465,8 @@ def _decide_and_tell_author(
     return review
 
 
+# The public service signatures of a moderation decision: alike by design (the views call
+# each with the same keywords), so a review and a response are decided the same way.
 @transaction.atomic
 def review_publish(
     *,

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from accounts.privacy import purge_expired_personal_data
 
 
+# A management command in Django's form (help, arguments, handle), like every other.
 class Command(BaseCommand):
     help = (
         "Erase review sender addresses older than 90 days and e-mail addresses of invitations "

@@ -8,6 +8,7 @@ from accounts.services import normalize_address
 from kernel.models import User
 
 
+# A management command in Django's form (help, arguments, handle), like every other.
 class Command(BaseCommand):
     help = (
         "Remove an account's authenticator app and recovery codes, so that it sets up a new "

@@ -43,6 +43,8 @@ class ReviewSerializer(serializers.ModelSerializer):
     complications = ComplicationSerializer(many=True)
     response = serializers.SerializerMethodField(help_text="The practitioner's reply, or null.")
 
+    # The API's own field list, in the order partners read it; reviews.services.REVIEW_FIELDS
+    # lists what an author may write, which differs (ratings are one object here).
     class Meta:
         model = Review
         fields = [
