@@ -109,19 +109,23 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
+            return _submitted(
                 request,
                 f"Thank you. Staff will review your claim of {practitioner.full_name}'s profile "
                 "and e-mail you the decision.",
             )
-            return redirect("dashboard:home")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "dashboard/claim.html",
-        {"practitioner": practitioner, "form": form},
-        status=status,
-    )
+    return _form_page(request, "dashboard/claim.html", {"practitioner": practitioner, "form": form})
+
+
+def _submitted(request: HttpRequest, message: str) -> HttpResponse:
+    """A submission went through: say so, and back to the dashboard."""
+    messages.success(request, message)
+    return redirect("dashboard:home")
+
+
+def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """The form's page: 400 when a POST ends here (it was refused), 200 on a first look."""
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
 
 
 def _own_practitioner_or_redirect(request: HttpRequest) -> Practitioner | None:
@@ -197,14 +201,12 @@ def credential_new(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(_error_field(form, error), error.message)
         else:
-            messages.success(
+            return _submitted(
                 request,
                 f"Your {attestation.get_kind_display().lower()} was submitted; staff will "
                 "review it and e-mail you the outcome.",
             )
-            return redirect("dashboard:home")
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _form_page(
         request,
         "dashboard/credential_form.html",
         {
@@ -213,7 +215,6 @@ def credential_new(request: HttpRequest) -> HttpResponse:
             "previous": previous,
             "renewing": previous is not None and previous.status == AttestationStatus.VERIFIED,
         },
-        status=status,
     )
 
 
@@ -245,18 +246,15 @@ def sterilization_new(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(
+            return _submitted(
                 request,
                 "Your sterilization attestation was submitted; staff will review it and "
                 "e-mail you the outcome.",
             )
-            return redirect("dashboard:home")
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _form_page(
         request,
         "dashboard/sterilization_form.html",
         {"form": form, "practitioner": practitioner, "previous": previous},
-        status=status,
     )
 
 
