@@ -5,6 +5,9 @@ error becomes a message on the page, never a server error. Evidence is served he
 to its owner and to staff verifiers.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -165,14 +168,29 @@ def _error_field(form, error: DomainError) -> str | None:
     return field if field in form.fields else None
 
 
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-@capped_evidence_uploads
-def credential_new(request: HttpRequest) -> HttpResponse:
-    practitioner = _own_practitioner_or_redirect(request)
-    if practitioner is None:
-        return redirect("dashboard:home")
+def _owner_submission_form(view: Callable) -> Callable:
+    """A form an owner submits an attestation with: ``view(request, practitioner)``.
+
+    Signed in, never cached, uploads capped; without a profile of their own the user is
+    sent to the dashboard to claim one first.
+    """
+
+    @never_cache
+    @login_required
+    @require_http_methods(["GET", "HEAD", "POST"])
+    @capped_evidence_uploads
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        practitioner = _own_practitioner_or_redirect(request)
+        if practitioner is None:
+            return redirect("dashboard:home")
+        return view(request, practitioner)
+
+    return wrapped
+
+
+@_owner_submission_form
+def credential_new(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
     initial = {}
     previous = _previous(request, practitioner, ~Q(kind__in=kind_codes(checklist=True)))
     if previous is not None:
@@ -218,14 +236,8 @@ def credential_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-@capped_evidence_uploads
-def sterilization_new(request: HttpRequest) -> HttpResponse:
-    practitioner = _own_practitioner_or_redirect(request)
-    if practitioner is None:
-        return redirect("dashboard:home")
+@_owner_submission_form
+def sterilization_new(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
     previous = _previous(request, practitioner, Q(kind__in=kind_codes(checklist=True)))
     initial = {}
     if previous is not None:
