@@ -73,9 +73,18 @@ def _choice_error(what: str, choices: list[str]) -> dict[str, str]:
     }
 
 
-def _number_errors(what: str, low: float, high: float) -> dict[str, str]:
+def _bounded_number(
+    method: str, label: str, what: str, low: float, high: float
+) -> django_filters.NumberFilter:
+    """A number filter held to ``low``..``high``; every refusal says the range for ``what``."""
     message = f"Enter a {what} between {low:g} and {high:g}."
-    return {"invalid": message, "min_value": message, "max_value": message}
+    return django_filters.NumberFilter(
+        method=method,
+        min_value=low,
+        max_value=high,
+        label=label,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
 
 
 class PractitionerSearchForm(forms.Form):
@@ -139,34 +148,12 @@ class PractitionerFilterSet(django_filters.FilterSet):
         label="Near (city or ZIP code)",
         error_messages={"max_length": "Enter at most %(limit_value)d characters for a place."},
     )
-    lat = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=-90,
-        max_value=90,
-        label="Latitude",
-        error_messages=_number_errors("latitude", -90, 90),
-    )
-    lng = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=-180,
-        max_value=180,
-        label="Longitude",
-        error_messages=_number_errors("longitude", -180, 180),
-    )
-    radius_km = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=1,
-        max_value=MAX_RADIUS_KM,
-        label="Within (km)",
-        error_messages=_number_errors("radius in km", 1, MAX_RADIUS_KM),
-    )
+    lat = _bounded_number("filter_location", "Latitude", "latitude", -90, 90)
+    lng = _bounded_number("filter_location", "Longitude", "longitude", -180, 180)
+    radius_km = _bounded_number("filter_location", "Within (km)", "radius in km", 1, MAX_RADIUS_KM)
     # The same radius in miles, for the pages in American English (never the API's).
-    radius_mi = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=1,
-        max_value=MILES.max_radius,
-        label="Within (miles)",
-        error_messages=_number_errors("radius in miles", 1, MILES.max_radius),
+    radius_mi = _bounded_number(
+        "filter_location", "Within (miles)", "radius in miles", 1, MILES.max_radius
     )
     verified = FlagFilter(method="filter_verified", label="Verified practitioners only")
     profession = django_filters.ChoiceFilter(
@@ -174,13 +161,7 @@ class PractitionerFilterSet(django_filters.FilterSet):
         label="Profession",
         error_messages=_choice_error("profession", Profession.values),
     )
-    min_rating = django_filters.NumberFilter(
-        method="filter_min_rating",
-        min_value=1,
-        max_value=5,
-        label="Minimum rating",
-        error_messages=_number_errors("rating", 1, 5),
-    )
+    min_rating = _bounded_number("filter_min_rating", "Minimum rating", "rating", 1, 5)
     skin_type = django_filters.ChoiceFilter(
         choices=SkinType.choices,
         method="filter_skin_type",
