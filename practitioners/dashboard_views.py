@@ -270,14 +270,19 @@ def sterilization_new(request: HttpRequest, practitioner: Practitioner) -> HttpR
     )
 
 
+def _own_attestation(request: HttpRequest, pk: int) -> Attestation:
+    """One of the user's own attestations; anyone else's is a 404, never a 403."""
+    try:
+        return selectors.attestation_for_owner(pk, request.user)
+    except Attestation.DoesNotExist:
+        raise Http404("No such attestation on your profile.") from None
+
+
 @never_cache
 @login_required
 @require_safe
 def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        attestation = selectors.attestation_for_owner(pk, request.user)
-    except Attestation.DoesNotExist:
-        raise Http404("No such attestation on your profile.") from None
+    attestation = _own_attestation(request, pk)
     return render(
         request,
         "dashboard/attestation_detail.html",
@@ -299,10 +304,7 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capped_evidence_uploads
 def attestation_add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """Add files to one's own attestation awaiting review; the answer is a message."""
-    try:
-        attestation = selectors.attestation_for_owner(pk, request.user)
-    except Attestation.DoesNotExist:
-        raise Http404("No such attestation on your profile.") from None
+    attestation = _own_attestation(request, pk)
     form = AddEvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("evidence", []):
