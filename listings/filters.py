@@ -87,6 +87,13 @@ def _bounded_number(
     )
 
 
+def _enum_choice(enum, what: str, *, filter_class=django_filters.ChoiceFilter, **options):
+    """A filter over ``enum``'s choices; an unknown value is refused with the known ones listed."""
+    return filter_class(
+        choices=enum.choices, error_messages=_choice_error(what, enum.values), **options
+    )
+
+
 class PractitionerSearchForm(forms.Form):
     """Checks that concern several parameters at once: where "near" is, and what needs it."""
 
@@ -156,17 +163,13 @@ class PractitionerFilterSet(django_filters.FilterSet):
         "filter_location", "Within (miles)", "radius in miles", 1, MILES.max_radius
     )
     verified = FlagFilter(method="filter_verified", label="Verified practitioners only")
-    profession = django_filters.ChoiceFilter(
-        choices=Profession.choices,
-        label="Profession",
-        error_messages=_choice_error("profession", Profession.values),
-    )
+    profession = _enum_choice(Profession, "profession", label="Profession")
     min_rating = _bounded_number("filter_min_rating", "Minimum rating", "rating", 1, 5)
-    skin_type = django_filters.ChoiceFilter(
-        choices=SkinType.choices,
+    skin_type = _enum_choice(
+        SkinType,
+        "Fitzpatrick skin type",
         method="filter_skin_type",
         label="Reviewed by patients of skin type",
-        error_messages=_choice_error("Fitzpatrick skin type", SkinType.values),
     )
     no_severe = FlagFilter(
         method="filter_no_severe",
@@ -175,19 +178,14 @@ class PractitionerFilterSet(django_filters.FilterSet):
             f"(last {WINDOW_MONTHS} months; practitioners with fewer reviews are left out)"
         ),
     )
-    exclude_complication = django_filters.MultipleChoiceFilter(
-        choices=ComplicationType.choices,
+    exclude_complication = _enum_choice(
+        ComplicationType,
+        "complication",
+        filter_class=django_filters.MultipleChoiceFilter,
         method="filter_exclude_complication",
         label="Never reported",
-        error_messages=_choice_error("complication", ComplicationType.values),
     )
-    sort = django_filters.ChoiceFilter(
-        choices=Sort.choices,
-        method="filter_sort",
-        label="Sort by",
-        empty_label=None,
-        error_messages=_choice_error("sort order", Sort.values),
-    )
+    sort = _enum_choice(Sort, "sort order", method="filter_sort", label="Sort by", empty_label=None)
 
     class Meta:
         model = Practitioner
@@ -331,18 +329,15 @@ def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
 class ReviewFilterSet(django_filters.FilterSet):
     """The filters of a practitioner's published reviews: complication, skin type, rating."""
 
-    complication = django_filters.ChoiceFilter(
-        choices=ComplicationType.choices,
+    complication = _enum_choice(
+        ComplicationType,
+        "complication",
         method="filter_complication",
         label="Complication reported",
         empty_label="Any or none",
-        error_messages=_choice_error("complication", ComplicationType.values),
     )
-    skin_type = django_filters.ChoiceFilter(
-        choices=SkinType.choices,
-        label="Skin type",
-        empty_label="Any skin type",
-        error_messages=_choice_error("Fitzpatrick skin type", SkinType.values),
+    skin_type = _enum_choice(
+        SkinType, "Fitzpatrick skin type", label="Skin type", empty_label="Any skin type"
     )
     rating = django_filters.TypedChoiceFilter(
         choices=[(str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
