@@ -198,6 +198,7 @@ def attestation_reject(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# A view a URL each (reject, revoke), alike but for the decision they pass on.
 @verifier_required
 @require_POST
 def attestation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
