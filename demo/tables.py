@@ -15,6 +15,7 @@ from practitioners.models import (
     ProfileClaim,
     SterilizationAnswer,
 )
+from practitioners.services.content import ATTESTATION_CONTENT_FIELDS
 from reviews.models import (
     Complication,
     PractitionerResponse,
@@ -104,13 +105,7 @@ COLUMNS = {
             "practitioner_id",
             "kind",
             "status",
-            "number",
-            "issuing_authority",
-            "license_type",
-            "issued_on",
-            "expires_on",
-            "standing",
-            "last_spore_test_on",
+            *ATTESTATION_CONTENT_FIELDS,
             "verification_method",
             "verification_source",
             "verified_at",

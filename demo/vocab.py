@@ -130,6 +130,7 @@ DEFAULT_BOARDS = (
     "{state} Board of Cosmetology",
 )
 
+# The word lists are alike in shape by design: each tuple is data a seeded pick reads.
 SPECIALTY_BOARDS = (
     "American Board of Dermatology",
     "American Board of Plastic Surgery",

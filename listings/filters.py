@@ -73,9 +73,25 @@ def _choice_error(what: str, choices: list[str]) -> dict[str, str]:
     }
 
 
-def _number_errors(what: str, low: float, high: float) -> dict[str, str]:
+def _bounded_number(
+    method: str, label: str, what: str, low: float, high: float
+) -> django_filters.NumberFilter:
+    """A number filter held to ``low``..``high``; every refusal says the range for ``what``."""
     message = f"Enter a {what} between {low:g} and {high:g}."
-    return {"invalid": message, "min_value": message, "max_value": message}
+    return django_filters.NumberFilter(
+        method=method,
+        min_value=low,
+        max_value=high,
+        label=label,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+def _enum_choice(enum, what: str, *, filter_class=django_filters.ChoiceFilter, **options):
+    """A filter over ``enum``'s choices; an unknown value is refused with the known ones listed."""
+    return filter_class(
+        choices=enum.choices, error_messages=_choice_error(what, enum.values), **options
+    )
 
 
 class PractitionerSearchForm(forms.Form):
@@ -139,53 +155,21 @@ class PractitionerFilterSet(django_filters.FilterSet):
         label="Near (city or ZIP code)",
         error_messages={"max_length": "Enter at most %(limit_value)d characters for a place."},
     )
-    lat = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=-90,
-        max_value=90,
-        label="Latitude",
-        error_messages=_number_errors("latitude", -90, 90),
-    )
-    lng = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=-180,
-        max_value=180,
-        label="Longitude",
-        error_messages=_number_errors("longitude", -180, 180),
-    )
-    radius_km = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=1,
-        max_value=MAX_RADIUS_KM,
-        label="Within (km)",
-        error_messages=_number_errors("radius in km", 1, MAX_RADIUS_KM),
-    )
+    lat = _bounded_number("filter_location", "Latitude", "latitude", -90, 90)
+    lng = _bounded_number("filter_location", "Longitude", "longitude", -180, 180)
+    radius_km = _bounded_number("filter_location", "Within (km)", "radius in km", 1, MAX_RADIUS_KM)
     # The same radius in miles, for the pages in American English (never the API's).
-    radius_mi = django_filters.NumberFilter(
-        method="filter_location",
-        min_value=1,
-        max_value=MILES.max_radius,
-        label="Within (miles)",
-        error_messages=_number_errors("radius in miles", 1, MILES.max_radius),
+    radius_mi = _bounded_number(
+        "filter_location", "Within (miles)", "radius in miles", 1, MILES.max_radius
     )
     verified = FlagFilter(method="filter_verified", label="Verified practitioners only")
-    profession = django_filters.ChoiceFilter(
-        choices=Profession.choices,
-        label="Profession",
-        error_messages=_choice_error("profession", Profession.values),
-    )
-    min_rating = django_filters.NumberFilter(
-        method="filter_min_rating",
-        min_value=1,
-        max_value=5,
-        label="Minimum rating",
-        error_messages=_number_errors("rating", 1, 5),
-    )
-    skin_type = django_filters.ChoiceFilter(
-        choices=SkinType.choices,
+    profession = _enum_choice(Profession, "profession", label="Profession")
+    min_rating = _bounded_number("filter_min_rating", "Minimum rating", "rating", 1, 5)
+    skin_type = _enum_choice(
+        SkinType,
+        "Fitzpatrick skin type",
         method="filter_skin_type",
         label="Reviewed by patients of skin type",
-        error_messages=_choice_error("Fitzpatrick skin type", SkinType.values),
     )
     no_severe = FlagFilter(
         method="filter_no_severe",
@@ -194,19 +178,14 @@ class PractitionerFilterSet(django_filters.FilterSet):
             f"(last {WINDOW_MONTHS} months; practitioners with fewer reviews are left out)"
         ),
     )
-    exclude_complication = django_filters.MultipleChoiceFilter(
-        choices=ComplicationType.choices,
+    exclude_complication = _enum_choice(
+        ComplicationType,
+        "complication",
+        filter_class=django_filters.MultipleChoiceFilter,
         method="filter_exclude_complication",
         label="Never reported",
-        error_messages=_choice_error("complication", ComplicationType.values),
     )
-    sort = django_filters.ChoiceFilter(
-        choices=Sort.choices,
-        method="filter_sort",
-        label="Sort by",
-        empty_label=None,
-        error_messages=_choice_error("sort order", Sort.values),
-    )
+    sort = _enum_choice(Sort, "sort order", method="filter_sort", label="Sort by", empty_label=None)
 
     class Meta:
         model = Practitioner
@@ -350,18 +329,15 @@ def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
 class ReviewFilterSet(django_filters.FilterSet):
     """The filters of a practitioner's published reviews: complication, skin type, rating."""
 
-    complication = django_filters.ChoiceFilter(
-        choices=ComplicationType.choices,
+    complication = _enum_choice(
+        ComplicationType,
+        "complication",
         method="filter_complication",
         label="Complication reported",
         empty_label="Any or none",
-        error_messages=_choice_error("complication", ComplicationType.values),
     )
-    skin_type = django_filters.ChoiceFilter(
-        choices=SkinType.choices,
-        label="Skin type",
-        empty_label="Any skin type",
-        error_messages=_choice_error("Fitzpatrick skin type", SkinType.values),
+    skin_type = _enum_choice(
+        SkinType, "Fitzpatrick skin type", label="Skin type", empty_label="Any skin type"
     )
     rating = django_filters.TypedChoiceFilter(
         choices=[(str(n), f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],

@@ -31,6 +31,7 @@ class UnknownPlace(ValueError):
     """The text names no place we know; the message says so in words a patient reads."""
 
 
+# Frozen dataclasses look alike (transparency.ReasonCount, demo.places); each its own record.
 @dataclass(frozen=True)
 class Place:
     name: str

@@ -5,6 +5,9 @@ error becomes a message on the page, never a server error. Evidence is served he
 to its owner and to staff verifiers.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -109,19 +112,23 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
+            return _submitted(
                 request,
                 f"Thank you. Staff will review your claim of {practitioner.full_name}'s profile "
                 "and e-mail you the decision.",
             )
-            return redirect("dashboard:home")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "dashboard/claim.html",
-        {"practitioner": practitioner, "form": form},
-        status=status,
-    )
+    return _form_page(request, "dashboard/claim.html", {"practitioner": practitioner, "form": form})
+
+
+def _submitted(request: HttpRequest, message: str) -> HttpResponse:
+    """A submission went through: say so, and back to the dashboard."""
+    messages.success(request, message)
+    return redirect("dashboard:home")
+
+
+def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """The form's page: 400 when a POST ends here (it was refused), 200 on a first look."""
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
 
 
 def _own_practitioner_or_redirect(request: HttpRequest) -> Practitioner | None:
@@ -161,14 +168,29 @@ def _error_field(form, error: DomainError) -> str | None:
     return field if field in form.fields else None
 
 
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-@capped_evidence_uploads
-def credential_new(request: HttpRequest) -> HttpResponse:
-    practitioner = _own_practitioner_or_redirect(request)
-    if practitioner is None:
-        return redirect("dashboard:home")
+def _owner_submission_form(view: Callable) -> Callable:
+    """A form an owner submits an attestation with: ``view(request, practitioner)``.
+
+    Signed in, never cached, uploads capped; without a profile of their own the user is
+    sent to the dashboard to claim one first.
+    """
+
+    @never_cache
+    @login_required
+    @require_http_methods(["GET", "HEAD", "POST"])
+    @capped_evidence_uploads
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        practitioner = _own_practitioner_or_redirect(request)
+        if practitioner is None:
+            return redirect("dashboard:home")
+        return view(request, practitioner)
+
+    return wrapped
+
+
+@_owner_submission_form
+def credential_new(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
     initial = {}
     previous = _previous(request, practitioner, ~Q(kind__in=kind_codes(checklist=True)))
     if previous is not None:
@@ -197,14 +219,12 @@ def credential_new(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(_error_field(form, error), error.message)
         else:
-            messages.success(
+            return _submitted(
                 request,
                 f"Your {attestation.get_kind_display().lower()} was submitted; staff will "
                 "review it and e-mail you the outcome.",
             )
-            return redirect("dashboard:home")
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _form_page(
         request,
         "dashboard/credential_form.html",
         {
@@ -213,18 +233,11 @@ def credential_new(request: HttpRequest) -> HttpResponse:
             "previous": previous,
             "renewing": previous is not None and previous.status == AttestationStatus.VERIFIED,
         },
-        status=status,
     )
 
 
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-@capped_evidence_uploads
-def sterilization_new(request: HttpRequest) -> HttpResponse:
-    practitioner = _own_practitioner_or_redirect(request)
-    if practitioner is None:
-        return redirect("dashboard:home")
+@_owner_submission_form
+def sterilization_new(request: HttpRequest, practitioner: Practitioner) -> HttpResponse:
     previous = _previous(request, practitioner, Q(kind__in=kind_codes(checklist=True)))
     initial = {}
     if previous is not None:
@@ -245,29 +258,31 @@ def sterilization_new(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(
+            return _submitted(
                 request,
                 "Your sterilization attestation was submitted; staff will review it and "
                 "e-mail you the outcome.",
             )
-            return redirect("dashboard:home")
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return _form_page(
         request,
         "dashboard/sterilization_form.html",
         {"form": form, "practitioner": practitioner, "previous": previous},
-        status=status,
     )
+
+
+def _own_attestation(request: HttpRequest, pk: int) -> Attestation:
+    """One of the user's own attestations; anyone else's is a 404, never a 403."""
+    try:
+        return selectors.attestation_for_owner(pk, request.user)
+    except Attestation.DoesNotExist:
+        raise Http404("No such attestation on your profile.") from None
 
 
 @never_cache
 @login_required
 @require_safe
 def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        attestation = selectors.attestation_for_owner(pk, request.user)
-    except Attestation.DoesNotExist:
-        raise Http404("No such attestation on your profile.") from None
+    attestation = _own_attestation(request, pk)
     return render(
         request,
         "dashboard/attestation_detail.html",
@@ -289,10 +304,7 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capped_evidence_uploads
 def attestation_add_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """Add files to one's own attestation awaiting review; the answer is a message."""
-    try:
-        attestation = selectors.attestation_for_owner(pk, request.user)
-    except Attestation.DoesNotExist:
-        raise Http404("No such attestation on your profile.") from None
+    attestation = _own_attestation(request, pk)
     form = AddEvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("evidence", []):

@@ -232,6 +232,7 @@ class ProfileClaim(models.Model):
         return {self.user_id}, self.practitioner
 
 
+# Django enums, alike in shape to Profession by design: each is its own vocabulary.
 class AttestationStatus(models.TextChoices):
     PENDING = "pending", "Pending review"
     VERIFIED = "verified", "Verified"

@@ -6,6 +6,7 @@ from practitioners import verification_views as views
 
 app_name = "verification"
 
+# A plain list of path()s, alike in shape to every app's URLconf: the routes read best so.
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("attestations/<int:pk>/", views.attestation_detail, name="attestation"),

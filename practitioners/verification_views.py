@@ -189,40 +189,50 @@ def attestation_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @verifier_required
 @require_POST
 def attestation_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    attestation = _attestation(pk)
-    form = ReasonForm(request.POST, prefix="reject")
-    if not form.is_valid():
-        return _detail(request, attestation, reject_form=form, status=400)
-    return _decide(
+    return _decide_with_reason(
         request,
-        attestation,
-        lambda seen: services.attestation_reject(
-            attestation_id=attestation.pk,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            seen_version=seen,
-        ),
-        f"Rejected: {attestation}. The practitioner is e-mailed the reason.",
+        pk,
+        "reject",
+        services.attestation_reject,
+        "Rejected: {attestation}. The practitioner is e-mailed the reason.",
     )
 
 
+# A view a URL each (reject, revoke), alike but for the decision they pass on.
 @verifier_required
 @require_POST
 def attestation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_with_reason(
+        request,
+        pk,
+        "revoke",
+        services.attestation_revoke,
+        "Revoked: {attestation}. The practitioner is e-mailed the reason.",
+    )
+
+
+def _decide_with_reason(
+    request: HttpRequest,
+    pk: int,
+    prefix: str,
+    service: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """A decision that needs a reason (reject, revoke); ``prefix`` names its form on the page."""
     attestation = _attestation(pk)
-    form = ReasonForm(request.POST, prefix="revoke")
+    form = ReasonForm(request.POST, prefix=prefix)
     if not form.is_valid():
-        return _detail(request, attestation, revoke_form=form, status=400)
+        return _detail(request, attestation, status=400, **{f"{prefix}_form": form})
     return _decide(
         request,
         attestation,
-        lambda seen: services.attestation_revoke(
+        lambda seen: service(
             attestation_id=attestation.pk,
             actor=request.user,
             reason=form.cleaned_data["reason"],
             seen_version=seen,
         ),
-        f"Revoked: {attestation}. The practitioner is e-mailed the reason.",
+        done.format(attestation=attestation),
     )
 
 

@@ -163,6 +163,7 @@ def claim_approve(*, claim_id: int, actor: User, seen_version: int | None = None
     return claim
 
 
+# The steps of decisions.attestation_reject on a claim: the reason, the locked row, a verifier.
 @transaction.atomic
 def claim_reject(
     *, claim_id: int, actor: User, reason: str, seen_version: int | None = None

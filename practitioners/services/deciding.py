@@ -103,6 +103,7 @@ def decide(
     with decided_at(
         attestation, seen_version, attestation_content, attestation_labels()
     ) as expected:
+        # Calls of transition() look alike everywhere (keywords); each names its own move.
         transition(
             attestation,
             to=to,

@@ -61,6 +61,7 @@ def attestation_verify(
         )
     replaced = _supersede_renewed(attestation, expiry=expiry, actor=actor, actor_label=actor_label)
     # One badge refresh, after both moves: the badge never sees the licence gone.
+    # Calls of decide() look alike (keyword arguments); each passes its own decision.
     decide(
         attestation,
         to=AttestationStatus.VERIFIED,

@@ -12,6 +12,7 @@ from kernel.workflow import record
 from practitioners.credentials import Standing, standing_withdrawn
 from practitioners.models import Attestation, AttestationStatus, valid_on
 from practitioners.services.access import locked_attestation
+from practitioners.services.columns import write_columns
 from practitioners.services.deciding import (
     EXPIRED,
     EXPIRING,
@@ -106,8 +107,7 @@ def attestation_send_expiry_warning(
         or attestation.expires_on > today + timedelta(days=days)
     ):
         return False
-    Attestation.objects.filter(pk=attestation.pk).update(expiry_warning_sent_on=today)
-    attestation.expiry_warning_sent_on = today
+    write_columns(attestation, expiry_warning_sent_on=today)
     record(
         attestation,
         action="attestation.expiry_warning_sent",

@@ -9,6 +9,7 @@ from kernel.workflow import record
 from practitioners.models import Practitioner
 from practitioners.npi import validate_npi
 from practitioners.services.access import require_owner
+from practitioners.services.columns import write_columns
 
 
 @transaction.atomic
@@ -26,8 +27,7 @@ def practitioner_set_npi(*, actor: User, practitioner: Practitioner, npi: str) -
     previous = practitioner.npi
     if previous == npi:
         return practitioner
-    Practitioner.objects.filter(pk=practitioner.pk).update(npi=npi)
-    practitioner.npi = npi
+    write_columns(practitioner, npi=npi)
     record(
         practitioner,
         action="practitioner.npi_changed",

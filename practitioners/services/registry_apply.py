@@ -10,8 +10,9 @@ from django.utils import timezone
 from kernel.workflow import record
 from practitioners.badges import refresh_badge
 from practitioners.credentials import Standing
-from practitioners.models import Attestation, AttestationStatus, VerificationMethod, valid_on
+from practitioners.models import AttestationStatus, VerificationMethod, valid_on
 from practitioners.services.access import locked_attestation
+from practitioners.services.columns import write_columns
 from practitioners.services.content import jsonable
 from practitioners.services.deciding import EXPIRED
 from practitioners.services.decisions import attestation_verify, reject
@@ -56,9 +57,7 @@ def attestation_apply_registry(
     }
     if attestation.status == AttestationStatus.PENDING:
         if standing != Standing.ACTIVE or not valid_on(expires_on, today):
-            Attestation.objects.filter(pk=attestation.pk).update(**registry_values)
-            for name, value in registry_values.items():
-                setattr(attestation, name, value)
+            write_columns(attestation, **registry_values)
             reason = (
                 f"The {source} shows this licence expired on {expires_on.isoformat()}."
                 if standing == Standing.ACTIVE
@@ -66,9 +65,7 @@ def attestation_apply_registry(
             )
             reject(attestation, actor=None, actor_label=label, reason=reason)
             return RegistryOutcome.REJECTED
-        Attestation.objects.filter(pk=attestation.pk).update(**registry_values)
-        for name, value in registry_values.items():
-            setattr(attestation, name, value)
+        write_columns(attestation, **registry_values)
         attestation_verify(
             attestation_id=attestation.pk,
             actor=None,
@@ -93,9 +90,7 @@ def attestation_apply_registry(
     if "expires_on" in changed:
         changed["expiry_warning_sent_on"] = None  # a renewed date deserves a new reminder
     before = {name: jsonable(getattr(attestation, name)) for name in changed}
-    Attestation.objects.filter(pk=attestation.pk).update(**changed)
-    for name, value in changed.items():
-        setattr(attestation, name, value)
+    write_columns(attestation, **changed)
     record(
         attestation,
         action="attestation.registry_updated",
