@@ -1,10 +1,9 @@
 """``manage.py run_daily_jobs``: every daily job once, for a system cron and for tests."""
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
 from kernel import scheduling
+from kernel.command_errors import add_today_argument, parse_today
 
 
 class Command(BaseCommand):
@@ -16,20 +15,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--today",
-            help="Run as of this date (YYYY-MM-DD) instead of today, e.g. to catch up.",
-        )
+        add_today_argument(parser)
 
     def handle(self, *args, today: str | None = None, **options):
-        as_of = None
-        if today:
-            try:
-                as_of = date.fromisoformat(today)
-            except ValueError:
-                raise CommandError(
-                    f"--today must be a date like 2026-03-01, not {today!r}"
-                ) from None
+        as_of = parse_today(today)
         failed = []
         for job, report in scheduling.run_daily_jobs(as_of):
             if isinstance(report, Exception):

@@ -1,9 +1,8 @@
 """``manage.py expire_attestations``: the daily expiry run (also a scheduled task)."""
 
-from datetime import date
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from kernel.command_errors import add_today_argument, parse_today
 from practitioners.expiry import run_expiry
 
 
@@ -15,19 +14,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--today",
-            help="Run as of this date (YYYY-MM-DD) instead of today, e.g. to catch up.",
-        )
+        add_today_argument(parser)
 
     def handle(self, *args, today: str | None = None, **options):
-        as_of = None
-        if today:
-            try:
-                as_of = date.fromisoformat(today)
-            except ValueError:
-                raise CommandError(
-                    f"--today must be a date like 2026-03-01, not {today!r}"
-                ) from None
+        as_of = parse_today(today)
         report = run_expiry(today=as_of)
         self.stdout.write(self.style.SUCCESS(f"Expiry run: {report}."))
