@@ -73,10 +73,5 @@ def searchset(request: HttpRequest, search: Search, today: date) -> dict:
                 seen.add((kind_name, str(row.pk)))
                 resource = TYPES[kind_name].build(row, today)
                 entries.append(entry(base, kind_name, resource, "include"))
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": matches.count(),
-        "link": links,
-        "entry": entries,
-    }
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": matches.count()}
+    return {**bundle, "link": links, **({"entry": entries} if entries else {})}

@@ -14,6 +14,7 @@ from kernel.errors import DomainError
 from partners.api.errors import api_exception_handler
 
 FHIR_JSON = "application/fhir+json"
+FHIR_JSON_UTF8 = f"{FHIR_JSON}; charset=utf-8"
 
 # The FHIR issue type (http://hl7.org/fhir/issue-type) of each HTTP status we answer.
 ISSUE_CODES = {
@@ -80,5 +81,5 @@ def unknown_path(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     return JsonResponse(
         operation_outcome("No FHIR interaction at this path.", issue="not-found"),
         status=404,
-        content_type=FHIR_JSON,
+        content_type=FHIR_JSON_UTF8,
     )

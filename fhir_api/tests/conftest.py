@@ -33,9 +33,10 @@ def validated(resource: dict) -> dict:
 
 
 def fhir_client(*scopes: str, name: str = "FHIR partner") -> APIClient:
-    _, raw_key = partner_key(name=name, scopes=scopes or ["read", "fhir"])
+    key, raw_key = partner_key(name=name, scopes=scopes or ["read", "fhir"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    client.partner = key.partner
     return client
 
 
@@ -43,3 +44,45 @@ def fhir_client(*scopes: str, name: str = "FHIR partner") -> APIClient:
 def fhir(db):
     """A client with a ``read,fhir`` key."""
     return fhir_client()
+
+
+@pytest.fixture
+def directory(db):
+    """Two practitioners in two states: Dana in Austin (verified, NPI, six reviews with
+    complications) and Lee in Los Angeles (a pending licence, two reviews)."""
+    from types import SimpleNamespace
+
+    from practitioners.tests.factories import (
+        AttestationFactory,
+        ClinicFactory,
+        PractitionerFactory,
+        procedure,
+    )
+    from reviews.summaries import refresh_summary
+    from tests.api.conftest import published_review, verified_practitioner
+
+    dana = verified_practitioner(
+        first_name="Dana",
+        last_name="Okafor",
+        npi="1234567893",
+        clinic=ClinicFactory(name="Austin Skin", region="TX"),
+    )
+    for n in range(6):
+        published_review(
+            dana, rating=4, complications=[("hyperpigmentation", "moderate")] if n % 2 else []
+        )
+    refresh_summary(dana.pk)
+    lee = PractitionerFactory(
+        first_name="Lee",
+        last_name="Marsh",
+        npi="1245319599",
+        clinic=ClinicFactory(
+            name="Venice Derm", city="Los Angeles", region="CA", latitude=34.05, longitude=-118.24
+        ),
+        procedures=[procedure("chemical_peel")],
+    )
+    AttestationFactory(practitioner=lee, number="CA-1")
+    for _ in range(2):
+        published_review(lee)
+    refresh_summary(lee.pk)
+    return SimpleNamespace(dana=dana, lee=lee)
