@@ -41,6 +41,7 @@ class FhirAPIView(APIView):
     renderer_classes = [FhirJSONRenderer]
     parser_classes: list = []
     content_negotiation_class = FhirOnly
+    metadata_class = None  # OPTIONS is no FHIR interaction: a 405 OperationOutcome
     required_scopes: tuple[str, ...] = (Scope.FHIR,)
     schema = None  # not part of the partner API's OpenAPI document
 
