@@ -34,6 +34,7 @@ def _expire(today: date) -> str:
     return f"{export.expire_exports()} FHIR exports expired"
 
 
+# The shape every daily job has (kernel.tasks, reviews.tasks): queue tomorrow, run, report.
 @task(queue_name=scheduling.QUEUE)
 def expire_exports_daily() -> str:
     """Delete expired exports, after queuing tomorrow's run (first)."""

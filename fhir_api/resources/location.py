@@ -5,6 +5,7 @@ from datetime import date
 from fhir_api.outcomes import FhirError
 from fhir_api.parameters import string_filter
 from fhir_api.resources.base import ResourceType, SearchParam, address, reference, without_empty
+from fhir_api.resources.organization import CLINIC_NAME, clinics
 from listings.distance import KM_PER_MILE, MAX_RADIUS_KM
 from listings.filters import DEFAULT_RADIUS_KM, within_radius
 from listings.geo import Place
@@ -12,10 +13,6 @@ from practitioners.models import Clinic
 
 # ``near``'s units: UCUM's, and the plain abbreviations people type.
 KM_PER_UNIT = {"km": 1.0, "mi": KM_PER_MILE, "[mi_i]": KM_PER_MILE}
-
-
-def queryset():
-    return Clinic.objects.all()
 
 
 def build(clinic: Clinic, today: date) -> dict:
@@ -63,7 +60,7 @@ def _near(queryset, value: str, modifier: str | None):
 
 LOCATION = ResourceType(
     name="Location",
-    queryset=queryset,
+    queryset=clinics,
     build=build,
     params={
         "near": SearchParam(
@@ -80,12 +77,6 @@ LOCATION = ResourceType(
             "The state (e.g. TX) starts with (any case); :exact and :contains.",
             modifiers=("exact", "contains"),
         ),
-        "name": SearchParam(
-            "name",
-            "string",
-            string_filter("name"),
-            "The clinic's name starts with (any case); :exact and :contains.",
-            modifiers=("exact", "contains"),
-        ),
+        "name": CLINIC_NAME,
     },
 )

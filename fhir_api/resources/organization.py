@@ -7,8 +7,18 @@ from fhir_api.resources.base import ResourceType, SearchParam, address, without_
 from practitioners.models import Clinic
 
 
-def queryset():
+def clinics():
+    """Organization and Location are both the clinic: one queryset and ``name`` for both."""
     return Clinic.objects.all()
+
+
+CLINIC_NAME = SearchParam(
+    "name",
+    "string",
+    string_filter("name"),
+    "The clinic's name starts with (any case); :exact and :contains.",
+    modifiers=("exact", "contains"),
+)
 
 
 def build(clinic: Clinic, today: date) -> dict:
@@ -36,15 +46,7 @@ def build(clinic: Clinic, today: date) -> dict:
 
 ORGANIZATION = ResourceType(
     name="Organization",
-    queryset=queryset,
+    queryset=clinics,
     build=build,
-    params={
-        "name": SearchParam(
-            "name",
-            "string",
-            string_filter("name"),
-            "The clinic's name starts with (any case); :exact and :contains.",
-            modifiers=("exact", "contains"),
-        ),
-    },
+    params={"name": CLINIC_NAME},
 )
