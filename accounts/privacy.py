@@ -1,16 +1,22 @@
-"""A patient's own data: everything the site holds about them, and erasing it on request.
+"""A member's own data: everything the site holds about them, and erasing it on request.
 
-``account_export`` gathers what is stored about one account into plain JSON-ready data.
-``account_delete`` withdraws the account's reviews through the review service (so
-summaries are recounted and each withdrawal is recorded), erases their text and
-everything written in the account's name, and anonymises the account itself. Decisions
-stay in the moderation record — who decided what, when and for which policy reason — but
-that record keeps no text the patient wrote: the only edit ever made to it is this
-erasure.
+The data itself lives in the domains above this app, so each domain registers a
+``PersonalDataHolder`` (in its ``AppConfig.ready()``) that exports, erases and purges its
+share; this module calls every holder in the fixed order ``HOLDER_ORDER`` names.
+
+``account_export`` gathers what is stored about one account into plain JSON-ready data:
+the account itself, then each holder's sections in that order. ``account_erase`` lets each
+holder erase what the account wrote (the reviews holder withdraws its reviews through the
+review service first, so summaries are recounted and each withdrawal is recorded), erases
+whatever the account wrote into the audit record, and anonymises the account itself.
+Decisions stay in the moderation record — who decided what, when and for which policy
+reason — but that record keeps no text the member wrote: the only edit ever made to it is
+this erasure (``erase_audit_text``).
 """
 
 import logging
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from importlib import import_module
@@ -18,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -34,17 +41,6 @@ from kernel.errors import DomainError, NotPermitted
 from kernel.models import AuditEntry, User
 from kernel.tasks import send_email
 from kernel.workflow import record
-from practitioners.models import Practitioner, ProfileClaim
-from reviews.models import (
-    PractitionerResponse,
-    Review,
-    ReviewInvitation,
-    ReviewReport,
-    ReviewRevision,
-    ReviewStatus,
-    RuleHit,
-)
-from reviews.services import COMPLICATION_FIELDS, REVIEW_FIELDS, review_withdraw
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +48,58 @@ EXPORT_FORMAT_VERSION = 1
 ERASED_DISPLAY_NAME = "Former member"
 
 
-def _plain(value: Any) -> Any:
+class PersonalDataHolder:
+    """One domain's share of what the site holds about an account.
+
+    Subclasses name themselves (a name in ``HOLDER_ORDER``) and override what they hold;
+    the defaults hold nothing.
+    """
+
+    name: str
+
+    def export(self, user: User) -> dict[str, Any]:
+        """This holder's sections of the account's download, in the order they appear."""
+        return {}
+
+    def erase(self, user: User) -> None:
+        """Erase what the account wrote, inside ``account_erase``'s transaction.
+
+        Runs before the account is anonymised: ``user.email`` is still its own address.
+        """
+
+    def purge_expired(self, now: datetime) -> dict[str, int]:
+        """Erase what is kept only for a while (SECURITY.md, "Retention"); count what went."""
+        return {}
+
+
+# The fixed order holders are called in. The download's sections follow it (the reviews a
+# member wrote, then what they did for a profile they claimed), and so does erasure: the
+# reviews are withdrawn, and their withdrawals recorded, before anything else is erased.
+HOLDER_ORDER = (
+    "reviews.authored",  # reviews, reports and invitations (reviews.personal_data)
+    "practitioners.claims",  # profile claims and owned profiles (practitioners.personal_data)
+    "reviews.responses",  # responses written for an owned profile (reviews.personal_data)
+)
+
+_holders: dict[str, PersonalDataHolder] = {}
+
+
+def register_personal_data(holder: PersonalDataHolder) -> None:
+    """Add ``holder`` to what export, erasure and the retention purge call (once per name)."""
+    if holder.name not in HOLDER_ORDER:
+        raise ImproperlyConfigured(
+            f"Personal data holder {holder.name!r} has no place in HOLDER_ORDER."
+        )
+    _holders[holder.name] = holder
+
+
+def personal_data_holders() -> Iterator[PersonalDataHolder]:
+    """The registered holders, in ``HOLDER_ORDER``."""
+    return (_holders[name] for name in HOLDER_ORDER if name in _holders)
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` as the download writes it: dates in ISO 8601, decimals as strings."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -60,125 +107,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _row(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _plain(getattr(obj, name)) for name in fields}
-
-
-REVIEW_EXPORT_FIELDS = (
-    "id",
-    "status",
-    *REVIEW_FIELDS,
-    "is_verified_patient",
-    "submitted_ip",
-    "created_at",
-    "submitted_at",
-    "published_at",
-)
-COMPLICATION_EXPORT_FIELDS = COMPLICATION_FIELDS
+def export_fields(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields of ``obj``, JSON-ready, in the order given."""
+    return {name: json_ready(getattr(obj, name)) for name in fields}
 
 
 def account_export(user: User) -> dict[str, Any]:
     """Everything stored about ``user``, as JSON-ready data (a fixed number of queries)."""
-    reviews = (
-        Review.objects.filter(author=user)
-        .select_related("practitioner", "procedure", "response")
-        .prefetch_related("complications", "revisions")
-        .order_by("created_at", "id")
-    )
-    review_type = ContentType.objects.get_for_model(Review)
-    decisions: dict[int, list[dict[str, Any]]] = {}
-    for entry in AuditEntry.objects.filter(
-        content_type=review_type, object_id__in=[r.pk for r in reviews]
-    ).order_by("created_at", "id"):
-        decisions.setdefault(entry.object_id, []).append(
-            {
-                "action": entry.action,
-                "from_status": entry.from_status,
-                "to_status": entry.to_status,
-                "reason": entry.reason,
-                "at": _plain(entry.created_at),
-            }
-        )
-    exported_reviews = []
-    for review in reviews:
-        item = _row(review, REVIEW_EXPORT_FIELDS)
-        item["practitioner"] = {
-            "name": review.practitioner.full_name,
-            "slug": review.practitioner.slug,
-        }
-        item["procedure"] = review.procedure.slug
-        item["complications"] = [
-            _row(c, COMPLICATION_EXPORT_FIELDS) for c in review.complications.all()
-        ]
-        item["revisions"] = [
-            {"created_at": _plain(rev.created_at), "snapshot": rev.snapshot}
-            for rev in review.revisions.all()
-        ]
-        response = getattr(review, "response", None)
-        item["practitioner_response"] = (
-            _row(response, ("body", "status", "created_at", "published_at"))
-            if response is not None
-            else None
-        )
-        item["moderation_decisions"] = decisions.get(review.pk, [])
-        exported_reviews.append(item)
-
-    reports = ReviewReport.objects.filter(reporter=user).select_related("review__practitioner")
-    invitations = ReviewInvitation.objects.filter(email__iexact=user.email).select_related(
-        "practitioner", "procedure"
-    )
-    claims = ProfileClaim.objects.filter(user=user).select_related("practitioner")
-    responses_written = PractitionerResponse.objects.filter(author=user).select_related("review")
-    return {
+    data: dict[str, Any] = {
         "format_version": EXPORT_FORMAT_VERSION,
-        "exported_at": _plain(timezone.now()),
+        "exported_at": json_ready(timezone.now()),
         "account": {
             "email": user.email,
             "display_name": user.display_name,
-            "date_joined": _plain(user.date_joined),
-            "last_login": _plain(user.last_login),
-            "email_verified_at": _plain(user.email_verified_at),
+            "date_joined": json_ready(user.date_joined),
+            "last_login": json_ready(user.last_login),
+            "email_verified_at": json_ready(user.email_verified_at),
             "roles": sorted(user.groups.values_list("name", flat=True)),
         },
-        "reviews": exported_reviews,
-        "reports": [
-            {
-                "review_id": report.review_id,
-                "practitioner": report.review.practitioner.full_name,
-                **_row(report, ("reason", "note", "status", "created_at", "resolved_at")),
-            }
-            for report in reports
-        ],
-        "invitations": [
-            {
-                "practitioner": invitation.practitioner.full_name,
-                "procedure": invitation.procedure.slug,
-                **_row(
-                    invitation,
-                    (
-                        "email",
-                        "treatment_date",
-                        "partner_name",
-                        "created_at",
-                        "expires_at",
-                        "used_at",
-                    ),
-                ),
-            }
-            for invitation in invitations
-        ],
-        "profile_claims": [
-            {
-                "practitioner": claim.practitioner.full_name,
-                **_row(claim, ("status", "message", "created_at", "decided_at")),
-            }
-            for claim in claims
-        ],
-        "responses_written": [
-            {"review_id": r.review_id, **_row(r, ("body", "status", "created_at", "published_at"))}
-            for r in responses_written
-        ],
     }
+    for holder in personal_data_holders():
+        data.update(holder.export(user))
+    return data
 
 
 def check_password_for_deletion(user: User, password: str) -> None:
@@ -194,19 +144,19 @@ def check_password_for_deletion(user: User, password: str) -> None:
         raise DomainError("That password is not correct. Nothing was deleted.", code="bad_password")
 
 
-def _erase_audit_text(
+def erase_audit_text(
     queryset: models.QuerySet, *, object_repr: str | None = None, keep_data: bool = False
 ) -> None:
+    """Erase the notes (and, unless ``keep_data``, the data) of the audit entries in ``queryset``.
+
+    ``object_repr`` replaces the title an entry was named by, when that title was personal.
+    """
     # The one edit ever made to the append-only record: erasure of the text in it. The base
     # QuerySet is used on purpose, past AuditQuerySet's refusal of bulk updates.
     values: dict[str, Any] = {"note": ""} if keep_data else {"note": "", "data": {}}
     if object_repr is not None:
         values["object_repr"] = object_repr
     models.QuerySet(model=AuditEntry).filter(pk__in=queryset.values("pk")).update(**values)
-
-
-# Records of an author's edits: their data is the edited text itself.
-TEXT_EDITS = ("review.edited", "response.edited", "response.resubmitted")
 
 
 @transaction.atomic
@@ -218,59 +168,17 @@ def account_delete(*, user: User, password: str) -> None:
 
 @transaction.atomic
 def account_erase(*, user_id: int, actor_label: str, notify: bool = True) -> None:
-    """Withdraw and erase the account's reviews, erase what it wrote, and anonymise it."""
+    """Let every holder erase what the account wrote, then anonymise the account itself."""
     user = User.objects.select_for_update().get(pk=user_id)
     former_email = user.email
-
-    review_ids = list(Review.objects.filter(author=user).values_list("pk", flat=True))
-    for review_id in review_ids:
-        status = Review.objects.filter(pk=review_id).values_list("status", flat=True).get()
-        if status != ReviewStatus.WITHDRAWN:
-            review_withdraw(review_id=review_id, author=user)
-    Review.objects.filter(pk__in=review_ids).update(
-        title="", body="", skin_type="", needle_depth_mm=None, submitted_ip=None
-    )
-    ReviewRevision.objects.filter(review_id__in=review_ids).update(snapshot={"erased": True})
-    RuleHit.objects.filter(review_id__in=review_ids).update(evidence="")
-    review_type = ContentType.objects.get_for_model(Review)
-    for review_id in review_ids:
-        _erase_audit_text(
-            AuditEntry.objects.filter(content_type=review_type, object_id=review_id),
-            object_repr=f"Review #{review_id} (erased)",
-        )
-
-    response_type = ContentType.objects.get_for_model(PractitionerResponse)
-    for response_id in PractitionerResponse.objects.filter(review_id__in=review_ids).values_list(
-        "pk", flat=True
-    ):
-        # A response's record is named after the review's title.
-        _erase_audit_text(
-            AuditEntry.objects.filter(content_type=response_type, object_id=response_id),
-            object_repr=f"Response #{response_id} to an erased review",
-            keep_data=True,
-        )
-
-    report_ids = list(ReviewReport.objects.filter(reporter=user).values_list("pk", flat=True))
-    ReviewReport.objects.filter(pk__in=report_ids).update(note="")
+    for holder in personal_data_holders():
+        holder.erase(user)
     # Whatever the account wrote into a decision it made (a report's note, recorded on the
     # reported review) goes too; the decision itself stays.
-    _erase_audit_text(AuditEntry.objects.filter(actor=user), keep_data=True)
-    # Except an edit's record, which holds the text before and after (kernel.versions).
-    _erase_audit_text(AuditEntry.objects.filter(actor=user, action__in=TEXT_EDITS))
-    _erase_audit_text(AuditEntry.objects.filter(data__report_id__in=report_ids), keep_data=True)
-    _erase_audit_text(
-        AuditEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(ReviewReport), object_id__in=report_ids
-        )
-    )
-    ReviewInvitation.objects.filter(email__iexact=former_email).update(
-        email="erased@erased.invalid"
-    )
-    ProfileClaim.objects.filter(user=user).update(message="")
-    Practitioner.objects.filter(owner=user).update(owner=None)
+    erase_audit_text(AuditEntry.objects.filter(actor=user), keep_data=True)
 
     user_type = ContentType.objects.get_for_model(User)
-    _erase_audit_text(
+    erase_audit_text(
         AuditEntry.objects.filter(content_type=user_type, object_id=user.pk),
         object_repr=f"Account #{user.pk} (deleted)",
     )
@@ -301,33 +209,18 @@ def account_erase(*, user_id: int, actor_label: str, notify: bool = True) -> Non
     )
 
 
-REVIEW_ADDRESS_RETENTION_DAYS = 90
-INVITATION_ADDRESS_RETENTION_DAYS = 90
-
-
 @transaction.atomic
 def purge_expired_personal_data(*, now: datetime | None = None) -> dict[str, int]:
     """Erase what is kept only for a while (SECURITY.md, "Retention"); return what was erased.
 
-    The address a review was sent from (used to spot review bursts) goes after 90 days;
-    the e-mail address on an invitation nobody used goes 90 days after it expired; expired
-    sessions are deleted.
+    Each holder purges its own data and counts it; expired sessions are deleted.
     """
     now = now or timezone.now()
-    addresses = Review.objects.filter(
-        submitted_ip__isnull=False,
-        created_at__lt=now - timedelta(days=REVIEW_ADDRESS_RETENTION_DAYS),
-    ).update(submitted_ip=None)
-    invitations = (
-        ReviewInvitation.objects.filter(
-            used_at__isnull=True,
-            expires_at__lt=now - timedelta(days=INVITATION_ADDRESS_RETENTION_DAYS),
-        )
-        .exclude(email="erased@erased.invalid")
-        .update(email="erased@erased.invalid")
-    )
+    erased: dict[str, int] = {}
+    for holder in personal_data_holders():
+        erased.update(holder.purge_expired(now))
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
-    return {"review_addresses": addresses, "invitation_addresses": invitations}
+    return erased
 
 
 def accounts_to_erase_again() -> list[int]:

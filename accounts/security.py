@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from accounts.registration_views import PasswordResetView
+from accounts.roles import signup_intent
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +146,6 @@ class ThrottledLoginView(LoginView):
     form_class = ThrottledAuthenticationForm
 
     def get_context_data(self, **kwargs):
-        from accounts.roles import signup_intent
-
         context = super().get_context_data(**kwargs)
         # "Create an account to …": claiming a profile, or writing reviews.
         context["intent"] = signup_intent(context.get("next"))

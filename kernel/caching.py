@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Callable
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -83,8 +84,6 @@ def _on_public_write(sender, using: str | None = None, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Bump the generation after any ORM save or delete of a model public pages show."""
-    from django.apps import apps
-
     for label in PUBLIC_MODELS:
         model = apps.get_model(label)
         uid = f"page-cache-{label}"
@@ -97,7 +96,7 @@ def connect_signals() -> None:
 _last_generation: int | None = None
 
 
-def _lookup(request: HttpRequest, prefix: str = "") -> tuple[str, object | None]:
+def page_lookup(request: HttpRequest, prefix: str = "") -> tuple[str, object | None]:
     """The page's key under the current generation and what the cache holds for it.
 
     One round trip while the generation stands still, two after it moved; ("", None) when
@@ -184,7 +183,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         if timeout <= 0 or request.method != "GET" or not is_anonymous_request(request):
             return view(request, *args, **kwargs)
         try:
-            key, cached = _lookup(request)
+            key, cached = page_lookup(request)
         except Exception:
             logger.exception("Page cache unavailable; rendering without it")
             return view(request, *args, **kwargs)
@@ -212,52 +211,3 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return response
 
     return wrapped
-
-
-def cached_api_response(request, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """Serve a public API GET from the cache, rendering and storing it on a miss.
-
-    Call it from a DRF handler (``list``/``retrieve``), which runs after authentication,
-    permissions and throttling: every caller is still checked, only the work of reading
-    and serializing public data is shared. The body is the same for every caller allowed
-    to read, so the key is the URL alone; a 200's data is stored as rendered JSON.
-    """
-    from rest_framework.settings import api_settings
-
-    timeout = settings.PAGE_CACHE_SECONDS
-    if timeout <= 0 or request.method != "GET":
-        return render()
-    try:
-        key, body = _lookup(request, prefix="api:")
-    except Exception:
-        logger.exception("Page cache unavailable; answering without it")
-        return render()
-    if body is not None:
-        response = HttpResponse(body, content_type="application/json")
-        response[CACHE_HEADER] = "hit"
-        return response
-    response = render()
-    if key and response.status_code == 200 and getattr(response, "data", None) is not None:
-        renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]()
-        try:
-            cache.set(key, renderer.render(response.data), timeout)
-        except Exception:
-            logger.exception("Could not store an API answer in the cache")
-        response[CACHE_HEADER] = "miss"
-    return response
-
-
-class CachedPublicReadsMixin:
-    """For DRF views of public data: ``list`` and ``retrieve`` go through ``cached_api_response``.
-
-    Put it first among the bases. Authentication, permissions and throttles still run for
-    every request; only reading and serializing the answer is shared.
-    """
-
-    def list(self, request, *args, **kwargs):
-        parent = super()
-        return cached_api_response(request, lambda: parent.list(request, *args, **kwargs))
-
-    def retrieve(self, request, *args, **kwargs):
-        parent = super()
-        return cached_api_response(request, lambda: parent.retrieve(request, *args, **kwargs))

@@ -9,3 +9,10 @@ class ReviewsConfig(AppConfig):
         from reviews.tasks import DAILY_JOB
 
         register_daily_job(DAILY_JOB)
+
+        # What it holds about an account, for export, erasure and the retention purge.
+        from accounts.privacy import register_personal_data
+        from reviews.personal_data import AuthoredReviews, ResponsesWritten
+
+        register_personal_data(AuthoredReviews())
+        register_personal_data(ResponsesWritten())

@@ -5,9 +5,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
-from kernel.caching import CachedPublicReadsMixin
 from listings.filters import PractitionerFilterSet, ReviewFilterSet
 from partners.api.base import PartnerAPIMixin
+from partners.api.caching import CachedPublicReadsMixin
 from partners.api.practitioners.selectors import (
     api_practitioner_detail,
     api_practitioner_list,

@@ -15,12 +15,11 @@ from rest_framework.views import APIView
 
 from kernel.caching import (
     GENERATION_KEY,
-    CachedPublicReadsMixin,
     bump_cache_generation,
     cache_generation,
     cache_public_page,
-    cached_api_response,
 )
+from partners.api.caching import CachedPublicReadsMixin, cached_api_response
 from practitioners.tests.factories import PractitionerFactory
 
 LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

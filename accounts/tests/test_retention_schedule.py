@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from kernel import tasks
+from accounts import tasks
 from reviews.models import Review, ReviewInvitation
 from reviews.tests.factories import ReviewFactory, ReviewInvitationFactory
 
 pytestmark = pytest.mark.django_db
 
-PURGE_TASK = "kernel.tasks.purge_personal_data_daily"
+PURGE_TASK = "accounts.tasks.purge_personal_data_daily"
 OLD = datetime.timedelta(days=91)
 
 
