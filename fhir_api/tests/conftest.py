@@ -1,11 +1,21 @@
 """Fixtures of the FHIR API tests: a client holding a ``read,fhir`` key, and validation of
 every answer with the R4B models of ``fhir.resources``."""
 
+from types import SimpleNamespace
+
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from rest_framework.test import APIClient
 
 from partners.tests.factories import partner_key
+from practitioners.tests.factories import (
+    AttestationFactory,
+    ClinicFactory,
+    PractitionerFactory,
+    procedure,
+)
+from reviews.summaries import refresh_summary
+from tests.api.conftest import published_review, verified_practitioner
 
 
 @pytest.fixture(autouse=True)
@@ -50,17 +60,6 @@ def fhir(db):
 def directory(db):
     """Two practitioners in two states: Dana in Austin (verified, NPI, six reviews with
     complications) and Lee in Los Angeles (a pending licence, two reviews)."""
-    from types import SimpleNamespace
-
-    from practitioners.tests.factories import (
-        AttestationFactory,
-        ClinicFactory,
-        PractitionerFactory,
-        procedure,
-    )
-    from reviews.summaries import refresh_summary
-    from tests.api.conftest import published_review, verified_practitioner
-
     dana = verified_practitioner(
         first_name="Dana",
         last_name="Okafor",

@@ -1,6 +1,7 @@
 """Every failure is an OperationOutcome with the right status — never HTML, never a 500."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from fhir_api.tests.conftest import fhir_client, validated
 from partners.tests.factories import partner_key
@@ -39,8 +40,6 @@ def test_a_key_without_the_fhir_scope_is_a_403_outcome(db):
 def test_a_throttled_key_gets_a_429_outcome_with_retry_after(db):
     _, raw_key = partner_key(name="Slow partner", scopes=["read", "fhir"], rate=1)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
-    from rest_framework.test import APIClient
-
     client = APIClient()
     assert client.get("/fhir/r4/Organization", **headers).status_code == 200
     response = client.get("/fhir/r4/Organization", **headers)
