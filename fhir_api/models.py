@@ -29,7 +29,7 @@ class BulkExport(models.Model):
     status = models.CharField(
         max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
     )
-    request_url = models.URLField(max_length=2000)
+    request_url = models.TextField(help_text="The kick-off request, as the manifest repeats it.")
     types = models.JSONField(default=list, help_text="Resource types, in export order.")
     since = models.DateTimeField(null=True, blank=True)
     transaction_time = models.DateTimeField(default=timezone.now)

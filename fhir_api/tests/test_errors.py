@@ -91,6 +91,7 @@ def test_writes_are_refused_with_an_outcome(fhir):
     outcome(fhir.post("/fhir/r4/Practitioner", {}, format="json"), 405, "not-supported")
     outcome(fhir.delete(f"/fhir/r4/Practitioner/{practitioner.pk}"), 405, "not-supported")
     outcome(fhir.put(f"/fhir/r4/Practitioner/{practitioner.pk}", {}), 405, "not-supported")
+    outcome(fhir.options("/fhir/r4/Practitioner"), 405, "not-supported")
 
 
 def test_a_browser_asking_for_html_still_gets_fhir_json(fhir):
