@@ -11,6 +11,9 @@ so the same data and the same seed always give the same requests in the same ord
   (repeatable), ``sort``, ``page`` 1 to 5). The API list uses the same generator without
   ``page`` (it pages with cursors) and with an occasional ``page_size``.
 - ``profiles`` and ``api_details`` — distinct practitioners.
+- ``fhir_searches`` — distinct FHIR searches (``/fhir/r4/``): practitioners by name, roles
+  by procedure, clinics near a point, verification results of a practitioner, with and
+  without includes and ``_count``.
 - ``tail_sequence`` — every request a different one, each kind in its share of traffic.
 - ``zipf_sequence`` — popular requests repeat: rank *r* of each kind's pool is asked for
   with a probability proportional to 1/r^s, as real traffic does.
@@ -30,12 +33,13 @@ from urllib.parse import urlencode
 
 SEARCH_PATH = "/practitioners/"
 API_LIST_PATH = "/api/v1/practitioners/"
+FHIR_PATH = "/fhir/r4/"
 
 # The page kinds the benchmark loads, with the path prefix that tells them apart. A new
-# kind (the FHIR search, say) adds one entry here, a pool in ``Workload`` and its budgets
+# kind adds one entry here (and in MIX_WEIGHTS), a pool in ``Workload`` and its budgets
 # in bench.report.
-KINDS = ("search", "profile", "api_list", "api_detail")
-API_KINDS = frozenset({"api_list", "api_detail"})
+KINDS = ("search", "profile", "api_list", "api_detail", "fhir_search")
+API_KINDS = frozenset({"api_list", "api_detail", "fhir_search"})
 
 # The search filters in the order the search form sends them; "location" is ``near`` or
 # ``lat``+``lng``, with ``radius_km`` some of the time.
@@ -62,7 +66,15 @@ REVIEW_FILTERS = ("complication", "skin_type", "rating", "page")
 PROFILE_FILTERED_SHARE = 0.25
 
 # The share of each kind in the mixed runs (the long-tail mix and the Zipf mix).
-MIX_WEIGHTS = {"search": 50, "profile": 30, "api_list": 12, "api_detail": 8}
+MIX_WEIGHTS = {"search": 50, "profile": 30, "api_list": 12, "api_detail": 8, "fhir_search": 5}
+# The FHIR searches: which resource type (weights), and the page sizes asked for.
+FHIR_TYPE_WEIGHTS = {
+    "PractitionerRole": 40,
+    "Practitioner": 25,
+    "Location": 20,
+    "VerificationResult": 15,
+}
+FHIR_COUNTS = ("10", "20", "50", "100")
 ZIPF_EXPONENT = 1.0
 
 
@@ -288,6 +300,59 @@ def api_details(vocabulary: Vocabulary, count: int, seed: int) -> list[Request]:
     ]
 
 
+# -- FHIR searches ---------------------------------------------------------------------------
+
+
+def _fhir_params(rng: random.Random, vocabulary: Vocabulary) -> tuple[str, list, float]:
+    """A resource type, its search parameters, and the radius of a ``near`` search."""
+    kind = _weighted(rng, FHIR_TYPE_WEIGHTS)
+    params: list[tuple[str, str]] = []
+    radius = 0.0
+    if kind == "Practitioner":
+        surname = rng.choice(vocabulary.surnames)[0]
+        params.append(("name", surname[: rng.randint(min(3, len(surname)), len(surname))]))
+        if rng.random() < 0.3:
+            params.append(("_revinclude", "PractitionerRole:practitioner"))
+    elif kind == "PractitionerRole":
+        params.append(("specialty", rng.choice(vocabulary.procedures)))
+        if rng.random() < 0.5:
+            params.append(("_lastUpdated", f"ge{rng.randint(2020, 2026)}-{rng.randint(1, 12):02d}"))
+        if rng.random() < 0.5:
+            params.append(("_include", "PractitionerRole:practitioner"))
+    elif kind == "Location":
+        lat, lng = rng.choice(vocabulary.coordinates)
+        radius = float(rng.choice(RADII))
+        point = f"{lat + rng.uniform(-0.05, 0.05):.4f}|{lng + rng.uniform(-0.05, 0.05):.4f}"
+        params.append(("near", f"{point}|{radius:g}|km"))
+    else:
+        params.append(("target", f"Practitioner/{rng.choice(vocabulary.practitioner_ids)}"))
+        if rng.random() < 0.3:
+            params.append(("_include", "VerificationResult:target"))
+    if rng.random() < 0.5:
+        params.append(("_count", rng.choice(FHIR_COUNTS)))
+    return kind, params, radius
+
+
+def fhir_searches(vocabulary: Vocabulary, count: int, seed: int) -> list[Request]:
+    """``count`` distinct FHIR searches, each of class ``fhir <type> | <parameters>``."""
+    rng = random.Random(f"fhir_search:{seed}")
+    seen: set[str] = set()
+    found: list[Request] = []
+    attempts = 0
+    while len(found) < count:
+        attempts += 1
+        if attempts > count * 50:
+            raise ValueError(f"the vocabulary is too small for {count} distinct FHIR searches")
+        kind, params, radius = _fhir_params(rng, vocabulary)
+        path = f"{FHIR_PATH}{kind}?{urlencode(params)}"
+        if path in seen:
+            continue
+        seen.add(path)
+        query_class = f"fhir {kind} | {'+'.join(name for name, _ in params)}"
+        found.append(Request("fhir_search", path, query_class, (0, radius, 1)))
+    return found
+
+
 def build(vocabulary: Vocabulary, *, seed: int, distinct: int) -> Workload:
     """Every kind's pool of ``distinct`` requests."""
     workload = Workload(seed=seed)
@@ -295,6 +360,7 @@ def build(vocabulary: Vocabulary, *, seed: int, distinct: int) -> Workload:
     workload.pools["profile"] = profiles(vocabulary, distinct, seed)
     workload.pools["api_list"] = searches(vocabulary, distinct, seed, api=True)
     workload.pools["api_detail"] = api_details(vocabulary, distinct, seed)
+    workload.pools["fhir_search"] = fhir_searches(vocabulary, distinct, seed)
     return workload
 
 
