@@ -70,7 +70,9 @@ def cancelled(export: BulkExport) -> bool:
 
 def run(export: BulkExport) -> None:
     """Write every asked type, recording progress; stop (and clean up) if cancelled."""
-    BulkExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING)
+    started = BulkExport.objects.filter(pk=export.pk, status=ExportStatus.QUEUED)
+    if not started.update(status=ExportStatus.RUNNING):
+        return  # cancelled before the worker took it
     output = []
     for done, kind_name in enumerate(export.types):
         if cancelled(export):
