@@ -14,10 +14,11 @@ from rest_framework.response import Response
 from fhir_api import export
 from fhir_api.base import FhirAPIView
 from fhir_api.models import BulkExport, ExportStatus
-from fhir_api.outcomes import FhirError, not_found, not_supported, operation_outcome
+from fhir_api.outcomes import FhirError, not_found, not_supported
 from fhir_api.parameters import or_values
 from fhir_api.registry import TYPES
 from fhir_api.tasks import run_export
+from kernel.errors import operation_outcome
 
 OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 KICK_OFF_PARAMS = {"_type", "_since", "_outputFormat"}

@@ -10,11 +10,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
-from kernel.errors import DomainError
+from kernel.errors import FHIR_JSON as FHIR_CONTENT_TYPE
+from kernel.errors import DomainError, operation_outcome
 from partners.api.errors import api_exception_handler
 
 FHIR_JSON = "application/fhir+json"
-FHIR_JSON_UTF8 = f"{FHIR_JSON}; charset=utf-8"
 
 # The FHIR issue type (http://hl7.org/fhir/issue-type) of each HTTP status we answer.
 ISSUE_CODES = {
@@ -51,13 +51,6 @@ def not_found(message: str) -> FhirError:
     return FhirError(message, status=404, issue="not-found")
 
 
-def operation_outcome(message: str, *, issue: str, severity: str = "error") -> dict:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": severity, "code": issue, "diagnostics": message}],
-    }
-
-
 def fhir_exception_handler(exc, context) -> Response:
     """DRF's exception handler for the FHIR views: the partner API's answer, as FHIR."""
     response = api_exception_handler(exc, context)
@@ -81,5 +74,5 @@ def unknown_path(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     return JsonResponse(
         operation_outcome("No FHIR interaction at this path.", issue="not-found"),
         status=404,
-        content_type=FHIR_JSON_UTF8,
+        content_type=FHIR_CONTENT_TYPE,
     )

@@ -1,9 +1,14 @@
 """Every failure is an OperationOutcome with the right status — never HTML, never a 500."""
 
+import json
+
 import pytest
+from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
 from fhir_api.tests.conftest import fhir_client, validated
+from kernel.limits import bad_request
+from kernel.middleware import server_error, service_unavailable
 from partners.tests.factories import partner_key
 from practitioners.tests.factories import PractitionerFactory
 
@@ -14,7 +19,7 @@ FHIR_JSON = "application/fhir+json; charset=utf-8"
 def outcome(response, status: int, issue: str) -> str:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == FHIR_JSON
-    body = validated(response.json())
+    body = validated(json.loads(response.content))
     assert body["resourceType"] == "OperationOutcome"
     assert body["issue"][0]["severity"] == "error"
     assert body["issue"][0]["code"] == issue
@@ -100,3 +105,29 @@ def test_a_browser_asking_for_html_still_gets_fhir_json(fhir):
     response = fhir.get("/fhir/r4/Organization", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response["Content-Type"] == FHIR_JSON
+
+
+def test_a_request_refused_before_any_view_is_an_outcome_too(fhir):
+    response = fhir.get("/fhir/r4/Practitioner?name=" + "a" * 5000)
+    outcome(response, 414, "too-costly")
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_database_outage_is_a_503_outcome(fhir, monkeypatch):
+    fhir.raise_request_exception = False
+    fhir.get("/fhir/r4/metadata")  # the key is looked up and cached before the outage
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "ensure_connection", refuse)
+    response = fhir.get("/fhir/r4/Practitioner")
+    outcome(response, 503, "transient")
+    assert response["Retry-After"] == "30"
+
+
+def test_the_kernels_handlers_answer_outcomes_under_fhir(rf):
+    request = rf.get("/fhir/r4/Practitioner")
+    outcome(bad_request(request, ValueError("bad")), 400, "invalid")
+    outcome(service_unavailable(request), 503, "transient")
+    outcome(server_error(request), 500, "exception")
