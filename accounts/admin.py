@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.second_factor import second_factor_reset
+from kernel.admin_tools import ReadOnlyAdmin, ReadOnlyInline
 from kernel.models import AuditEntry, Event, EventHandling, User
 
 
@@ -46,7 +47,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The decision record is read-only everywhere, the admin included."""
 
     list_display = [
@@ -63,36 +64,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor", "content_type"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EventHandlingInline(admin.TabularInline):
+class EventHandlingInline(ReadOnlyInline):
     model = EventHandling
-    extra = 0
     fields = ["subscriber", "status", "attempt_count", "next_attempt_at", "error", "handled_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False

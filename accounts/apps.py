@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: the task module reaches models.
         from accounts.tasks import PURGE_JOB
         from kernel.scheduling import register_daily_job
 

@@ -8,6 +8,7 @@ from django.urls import path
 
 from accounts import registration_views as views
 
+# One path() per page: a declaration list, alike in form to every other URL list.
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("signup/done/", views.signup_done, name="signup_done"),

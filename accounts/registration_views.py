@@ -20,6 +20,7 @@ from accounts.services import (
     send_verification_email,
 )
 from kernel.errors import DomainError
+from kernel.form_posts import post_form
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -29,25 +30,20 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.info(request, f"You are already signed in as {request.user.display_name}.")
         return redirect(next_url or "home")
     form = SignupForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                account_signup(
-                    email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password1"],
-                    display_name=form.cleaned_data["display_name"],
-                    next_url=next_url,
-                    ip=request.META.get("REMOTE_ADDR"),
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-            else:
-                request.session["signup_email"] = form.cleaned_data["email"]
-                return redirect("signup_done")
-        else:
-            status = 400
+
+    def sign_up(data: dict) -> None:
+        account_signup(
+            email=data["email"],
+            password=data["password1"],
+            display_name=data["display_name"],
+            next_url=next_url,
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+        request.session["signup_email"] = data["email"]
+
+    status = post_form(request, form, sign_up)
+    if status is None:
+        return redirect("signup_done")
     context = {"form": form, "next": next_url, "intent": signup_intent(next_url)}
     return render(request, "registration/signup.html", context, status=status)
 

@@ -60,7 +60,6 @@ SEPARATORS = re.compile(r"[\s\-]+")
 
 class CodeRefused(DomainError):
     code = "invalid_code"
-    status = 400
 
 
 class CodesPaused(RateLimited):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from kernel.errors import DomainError, RateLimited
+from kernel.errors import DomainError, Gone, RateLimited
 from kernel.models import User
 from kernel.notifications import email_user
 
@@ -26,14 +26,12 @@ RESEND_INTERVAL_SECONDS = 60
 SIGNUPS_PER_ADDRESS_PER_HOUR = 10
 
 
-class VerificationLinkExpired(DomainError):
+class VerificationLinkExpired(Gone):
     code = "verification_expired"
-    status = 410
 
 
 class VerificationLinkInvalid(DomainError):
     code = "verification_invalid"
-    status = 400
 
 
 def normalize_address(email: str | None) -> str:

@@ -23,10 +23,9 @@ PURGE_DAILY_AT = time(3, 30)
 @task(queue_name=scheduling.QUEUE)
 def purge_personal_data_daily() -> dict[str, int]:
     """Erase personal data past its retention, then queue tomorrow's run (queued first)."""
-    scheduling.queue_next_run(purge_personal_data_daily, at=PURGE_DAILY_AT)
-    erased = purge_expired_personal_data()
-    logger.info("Retention purge: %s", erased)
-    return erased
+    return scheduling.run_today(
+        purge_personal_data_daily, at=PURGE_DAILY_AT, run=_purge, log=logger, name="Retention purge"
+    )
 
 
 def ensure_purge_scheduled() -> datetime | None:

@@ -13,6 +13,7 @@ from demo.rates import (
     STERILIZATION_FAILURES,
 )
 from kernel.models import AuditEntry
+from practitioners.credentials import one_year_after
 from practitioners.models import (
     Attestation,
     AttestationKind,
@@ -22,7 +23,6 @@ from practitioners.models import (
     SterilizationItem,
     VerificationMethod,
 )
-from practitioners.services import one_year_after
 
 _KIND_LABELS = dict(AttestationKind.choices)
 

@@ -31,6 +31,8 @@ PRACTITIONER_PROCEDURES = Practitioner.procedures.through
 SUMMARY_FIELDS = tuple(f.name for f in fields(Counts))
 
 # Each model's columns, in the order the generator builds its row tuples.
+# The column lists name model fields, as serializers and exports do: declarations of which
+# columns each writer fills, alike in form only.
 COLUMNS = {
     "users": (
         User,

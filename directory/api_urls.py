@@ -11,6 +11,7 @@ from partners.api.reviews import views as review_views
 
 app_name = "api"
 
+# One path() per endpoint: a declaration list, alike in form to every other URL list.
 urlpatterns = [
     path(
         "v1/practitioners/",

@@ -351,7 +351,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "YesNoUnknownEnum": "reviews.models.YesNoUnknown",
-        "WebhookEventEnum": "partners.models.WebhookEvent",
+        "WebhookEventEnum": "partners.subscriptions.WebhookEvent",
     },
     "DESCRIPTION": (
         "Read the directory and send review invitations. Start with the "

@@ -33,16 +33,28 @@ class DomainError(Exception):
             self.code = code
 
 
-class TransitionNotAllowed(DomainError):
-    code = "transition_not_allowed"
-    status = 409
+# The HTTP meaning a refusal has; each error below names only what sets it apart.
 
 
-class StaleState(DomainError):
-    """Someone else changed the object between our read and our write."""
+class Conflict(DomainError):
+    """The object is not in a state that allows this (HTTP 409)."""
 
     code = "conflict"
     status = 409
+
+
+class Gone(DomainError):
+    """What a link or token named can no longer be used (HTTP 410)."""
+
+    status = 410
+
+
+class TransitionNotAllowed(Conflict):
+    code = "transition_not_allowed"
+
+
+class StaleState(Conflict):
+    """Someone else changed the object between our read and our write."""
 
 
 class NotPermitted(DomainError):

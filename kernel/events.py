@@ -25,12 +25,14 @@ from django.db import models, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from kernel import retries
+from kernel.errors import StaleState
 from kernel.models import AuditEntry, Event, EventHandling, HandlingStatus
+from kernel.status_change import change_status
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Event], None]
-MAX_BACKOFF_SECONDS = 6 * 3600
 # An event the relay has not picked up this long after it happened was probably lost
 # with its task (a crash between commit and enqueue); the sweep relays it.
 RELAY_GRACE = timedelta(minutes=1)
@@ -107,12 +109,6 @@ def max_attempts() -> int:
     return int(settings.EVENT_HANDLING_MAX_ATTEMPTS)
 
 
-def backoff_seconds(attempt_number: int) -> float:
-    """Wait before the attempt after ``attempt_number``: base, 2 x base, 4 x base, … capped."""
-    base = float(settings.EVENT_HANDLING_BACKOFF_SECONDS)
-    return min(base * 2 ** (attempt_number - 1), MAX_BACKOFF_SECONDS)
-
-
 def relay_event(event_id: int) -> list[int]:
     """Hand one event to its subscribers once; return the ids of its handlings."""
     with transaction.atomic():
@@ -153,25 +149,31 @@ def handle(handling_id: int) -> str:
                 handling.event_id,
                 attempt,
             )
-    changes: dict[str, Any] = {"attempt_count": attempt, "error": error}
+    status, changes, delay = retries.after_attempt(
+        not error,
+        attempt,
+        max_attempts=max_attempts(),
+        base_backoff=float(settings.EVENT_HANDLING_BACKOFF_SECONDS),
+        done=HandlingStatus.DONE,
+        done_at="handled_at",
+        can_retry=subscriber is not None,
+    )
     with transaction.atomic():
-        if not error:
-            changes |= {
-                "status": HandlingStatus.DONE,
-                "handled_at": timezone.now(),
-                "next_attempt_at": None,
-            }
-        elif attempt >= max_attempts() or subscriber is None:
-            changes |= {"status": HandlingStatus.FAILED, "next_attempt_at": None}
-        else:
-            delay = backoff_seconds(attempt)
-            changes |= {
-                "status": HandlingStatus.RETRYING,
-                "next_attempt_at": timezone.now() + timedelta(seconds=delay),
-            }
+        try:
+            # Below the audit record (which raises events), so the move itself, unrecorded.
+            change_status(
+                handling,
+                to=status,
+                table=EventHandling.TRANSITIONS,
+                changes={"attempt_count": attempt, "error": error, **changes},
+            )
+        except StaleState:
+            # Another run handled it meanwhile (a sweep and a retry task): its outcome stands.
+            handling.refresh_from_db(fields=["status"])
+            return handling.status
+        if delay is not None:
             _enqueue_on_commit(handle_event_task, handling.pk, delay=delay)
-        EventHandling.objects.filter(pk=handling.pk).update(**changes)
-    return changes["status"]
+    return status
 
 
 def sweep(*, now=None) -> dict[str, int]:

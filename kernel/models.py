@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from kernel.retries import retry_transitions
+
 # Shared webmail domains say nothing about who employs the reviewer.
 WEBMAIL_DOMAINS = frozenset(
     {
@@ -205,6 +207,8 @@ class Event(models.Model):
         return f"{self.type} {self.content_type.model} #{self.object_id}"
 
 
+# The states of the retry schedule (kernel.retries); webhook deliveries declare their own
+# choices because their success is worded for partners. Declarations, alike in form only.
 class HandlingStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RETRYING = "retrying", "Failed, will retry"
@@ -227,6 +231,8 @@ class EventHandling(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=120, blank=True)
     handled_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = retry_transitions(HandlingStatus.DONE)
 
     class Meta:
         ordering = ["event", "subscriber"]

@@ -102,6 +102,16 @@ def queue_next_run(daily_task: Task, *, at: time = DAILY_AT) -> None:
         schedule_run(daily_task, next_daily_run(at=at))
 
 
+def run_today(
+    daily_task: Task, *, at: time, run: Callable[[date], object], log: logging.Logger, name: str
+) -> object:
+    """A daily task's body: queue tomorrow's run first, run today's, log and return its report."""
+    queue_next_run(daily_task, at=at)
+    report = run(timezone.localdate())
+    log.info("%s: %s", name, report)
+    return report
+
+
 def ensure_scheduled(daily_task: Task, *, at: time = DAILY_AT) -> datetime | None:
     """Queue the next daily run unless one is already waiting; return when it will run."""
     if waiting_runs(daily_task):

@@ -9,7 +9,6 @@ from datetime import date, time
 
 from django.core.mail import send_mail
 from django.tasks import task
-from django.utils import timezone
 
 from kernel import scheduling
 from kernel.events import sweep
@@ -32,13 +31,18 @@ def _sweep_outbox(today: date) -> str:
     return "{relayed} events relayed, {retried} handlings retried".format(**sweep())
 
 
+# Each daily task is a module-level function (the worker imports it by path), so every app
+# declares its own: the shared body is scheduling.run_today.
 @task(queue_name=scheduling.QUEUE)
 def sweep_outbox_daily() -> str:
     """Relay leftover events and retry due subscribers, then queue tomorrow's run (first)."""
-    scheduling.queue_next_run(sweep_outbox_daily, at=RELAY_SWEEP_DAILY_AT)
-    report = _sweep_outbox(timezone.localdate())
-    logger.info("Outbox sweep: %s", report)
-    return report
+    return scheduling.run_today(
+        sweep_outbox_daily,
+        at=RELAY_SWEEP_DAILY_AT,
+        run=_sweep_outbox,
+        log=logger,
+        name="Outbox sweep",
+    )
 
 
 OUTBOX_SWEEP_JOB = scheduling.DailyJob(

@@ -2,13 +2,16 @@
 
 Every service that moves an object between states calls ``transition``. It checks the move
 against the model's table of allowed transitions, writes the new state with a conditional
-UPDATE (only if the status is still the one we read — this is what makes two concurrent
-decisions produce exactly one, even on SQLite where ``select_for_update`` does nothing),
-and appends the decision to the audit record in the same transaction.
+UPDATE (``kernel.status_change``: only if the status is still the one we read — this is
+what makes two concurrent decisions produce exactly one, even on SQLite where
+``select_for_update`` does nothing), and appends the decision to the audit record in the
+same transaction.
 
 ``record`` also raises the decision's domain event (``kernel.events``), typed by its
 action, in that transaction: every audited change reaches its subscribers after commit,
-and none does when the transaction rolls back.
+and none does when the transaction rolls back. ``transition(audit=False)`` is for
+bookkeeping states (a webhook delivery's attempts) where an audit row and an event for
+every step would be noise: the move is checked and written the same way, and not recorded.
 """
 
 from collections.abc import Mapping
@@ -16,17 +19,12 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import F
 
-from kernel.errors import StaleState, TransitionNotAllowed
 from kernel.events import raise_event
 from kernel.models import AuditEntry, User
+from kernel.status_change import Transitions, allowed_moves, change_status
 
-Transitions = Mapping[str, frozenset[str]]
-
-
-def allowed_moves(table: Transitions, current: str) -> frozenset[str]:
-    return table.get(current, frozenset())
+__all__ = ["Transitions", "allowed_moves", "record", "transition"]
 
 
 def transition(
@@ -34,7 +32,8 @@ def transition(
     *,
     to: str,
     table: Transitions,
-    action: str,
+    action: str = "",
+    audit: bool = True,
     actor: User | None = None,
     actor_label: str = "",
     reason: str = "",
@@ -43,30 +42,20 @@ def transition(
     changes: Mapping[str, Any] | None = None,
     data: Mapping[str, Any] | None = None,
     expected: Mapping[str, Any] | None = None,
-) -> AuditEntry:
+) -> AuditEntry | None:
     """Move ``obj.<field>`` to ``to`` and record the decision; raise if the move is refused.
 
     ``expected`` adds conditions the row must still meet (e.g. the version a decider saw);
-    a model with a ``version`` field has it incremented in the same UPDATE.
+    a model with a ``version`` field has it incremented in the same UPDATE. With
+    ``audit=False`` the move is made but not recorded (``action`` is unused) and None is
+    returned.
     """
-    current = getattr(obj, field)
-    if to not in allowed_moves(table, current):
-        raise TransitionNotAllowed(
-            f"{obj._meta.verbose_name.capitalize()} cannot go from “{current}” to “{to}”."
-        )
-    values = {field: to, **(changes or {})}
-    versioned = any(f.name == "version" for f in obj._meta.concrete_fields)
     with transaction.atomic():
-        rows = type(obj)._default_manager.filter(pk=obj.pk, **{field: current}, **(expected or {}))
-        updated = rows.update(**values, **({"version": F("version") + 1} if versioned else {}))
-        if updated != 1:
-            raise StaleState(
-                f"This {obj._meta.verbose_name} was changed by someone else; reload and try again."
-            )
-        for name, value in values.items():
-            setattr(obj, name, value)
-        if versioned:
-            obj.refresh_from_db(fields=["version"])
+        current = change_status(
+            obj, to=to, table=table, field=field, changes=changes, expected=expected
+        )
+        if not audit:
+            return None
         return record(
             obj,
             action=action,

@@ -4,23 +4,17 @@ Keys are created with ``manage.py create_partner_key`` (the raw key is printed o
 the admin never shows a key, its hash or a webhook secret.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from kernel.errors import DomainError
+from kernel.admin_tools import ReadOnlyInline, apply_to_each
 from partners import services
 from partners.models import Partner, PartnerKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
-class PartnerKeyInline(admin.TabularInline):
+class PartnerKeyInline(ReadOnlyInline):
     model = PartnerKey
     fields = ["prefix", "scopes", "rate_per_minute", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Partner)
@@ -70,15 +64,14 @@ class PartnerKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke(self, request, queryset):
-        revoked = 0
-        for key in queryset:
-            try:
-                services.partner_key_revoke(key_id=key.pk, actor=request.user)
-                revoked += 1
-            except DomainError as error:
-                self.message_user(request, f"{key.prefix}: {error.message}", messages.WARNING)
-        if revoked:
-            self.message_user(request, f"Revoked {revoked} key(s).", messages.SUCCESS)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda key: services.partner_key_revoke(key_id=key.pk, actor=request.user),
+            label=lambda key: key.prefix,
+            done="Revoked {} key(s).",
+        )
 
 
 @admin.register(WebhookEndpoint)
@@ -95,15 +88,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return False
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyInline):
     model = WebhookAttempt
     fields = ["number", "started_at", "duration_ms", "status_code", "error", "succeeded"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)
@@ -141,14 +128,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send selected deliveries again", permissions=["change"])
     def replay(self, request, queryset):
-        replayed = 0
-        for delivery in queryset:
-            try:
-                services.webhook_delivery_replay(delivery_id=delivery.pk, actor=request.user)
-                replayed += 1
-            except DomainError as error:
-                self.message_user(
-                    request, f"Delivery {delivery.pk}: {error.message}", messages.WARNING
-                )
-        if replayed:
-            self.message_user(request, f"Queued {replayed} delivery(ies) again.", messages.SUCCESS)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda delivery: services.webhook_delivery_replay(
+                delivery_id=delivery.pk, actor=request.user
+            ),
+            label=lambda delivery: f"Delivery {delivery.pk}",
+            done="Queued {} delivery(ies) again.",
+        )

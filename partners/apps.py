@@ -6,6 +6,7 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partner API"
 
     def ready(self) -> None:
+        # Django's documented place to connect signals; both modules import models.
         from partners import events, key_cache
 
         key_cache.connect_signals()

@@ -19,16 +19,15 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from kernel.digests import sha256_hex
-from kernel.errors import DomainError
+from kernel.errors import Conflict
 from partners.models import IdempotencyRecord, PartnerKey
 
 KEY_MAX_LENGTH = 255
 REMEMBER_FOR = timedelta(hours=24)
 
 
-class IdempotencyKeyReused(DomainError):
+class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
-    status = 409
 
 
 def validate_idempotency_key(raw: str | None) -> str | None:

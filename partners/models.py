@@ -1,4 +1,8 @@
-"""Partners of the REST API: their keys, rate windows, idempotent requests and webhooks."""
+"""Partners of the REST API: their keys, rate windows, idempotent requests and webhooks.
+
+Field, index and constraint declarations that look alike across models are declarations
+(each names its own table's columns), not logic one piece could serve.
+"""
 
 import uuid
 
@@ -8,6 +12,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from kernel.errors import DomainError
+from kernel.retries import retry_transitions
+from partners.subscriptions import WebhookEvent, parse_events, validate_webhook_url
 
 
 class Scope(models.TextChoices):
@@ -126,25 +134,6 @@ class IdempotencyRecord(models.Model):
         return f"{self.key} ({self.partner_key.prefix})"
 
 
-class WebhookEvent(models.TextChoices):
-    """What partners can subscribe to: changes to what the public API shows."""
-
-    REVIEW_PUBLISHED = "review.published", "A review was published"
-    REVIEW_REMOVED = "review.removed", "A published review was hidden or withdrawn"
-    RESPONSE_PUBLISHED = (
-        "review.response_published",
-        "A practitioner's response to a review was published",
-    )
-    PRACTITIONER_UPDATED = (
-        "practitioner.updated",
-        "A practitioner's public profile or verification changed",
-    )
-    VERIFICATION_CHANGED = (
-        "practitioner.verification_changed",
-        "A practitioner's Verified badge changed",
-    )
-
-
 class WebhookEndpoint(models.Model):
     """An HTTPS URL a partner wants events posted to, and the secret they are signed with."""
 
@@ -163,9 +152,6 @@ class WebhookEndpoint(models.Model):
         return f"{self.url} ({self.partner})"
 
     def clean(self) -> None:
-        from kernel.errors import DomainError
-        from partners.services import parse_events, validate_webhook_url
-
         try:
             self.url = validate_webhook_url(self.url)
         except DomainError as error:
@@ -176,6 +162,7 @@ class WebhookEndpoint(models.Model):
             raise ValidationError({"events": error.message}) from None
 
 
+# The retry schedule's states (kernel.retries), worded for partners: a declaration per model.
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RETRYING = "retrying", "Failed, will retry"
@@ -208,6 +195,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = retry_transitions(DeliveryStatus.SUCCEEDED)
 
     class Meta:
         ordering = ["-created_at", "-id"]

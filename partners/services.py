@@ -10,17 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
 from kernel.digests import sha256_hex
-from kernel.errors import DomainError
+from kernel.errors import Conflict, DomainError
 from kernel.models import Event, User
-from kernel.workflow import record
-from partners import egress
+from kernel.workflow import record, transition
 from partners.models import (
     DEFAULT_RATE_PER_MINUTE,
     DeliveryStatus,
@@ -29,8 +25,8 @@ from partners.models import (
     Scope,
     WebhookDelivery,
     WebhookEndpoint,
-    WebhookEvent,
 )
+from partners.subscriptions import parse_events, validate_webhook_url
 from partners.webhooks import enqueue_delivery
 
 logger = logging.getLogger(__name__)
@@ -41,11 +37,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_WEBHOOKS_PER_PARTNER = 10
 
 
-class WebhookConflict(DomainError):
+class WebhookConflict(Conflict):
     """The delivery or endpoint is not in a state that allows this."""
-
-    code = "conflict"
-    status = 409
 
 
 def hash_key(raw_key: str) -> str:
@@ -133,42 +126,10 @@ def partner_key_touch(key: PartnerKey) -> None:
     key.last_used_at = _last_touched[key.prefix] = now
 
 
-def allow_insecure_webhooks() -> bool:
-    """Plain-HTTP webhook URLs are for development only (never non-public addresses)."""
-    allowed = settings.PARTNER_WEBHOOKS_ALLOW_INSECURE
-    return settings.DEBUG if allowed is None else allowed
-
-
-class TooManyWebhooks(DomainError):
+class TooManyWebhooks(Conflict):
     """A well-formed registration the partner's current endpoints leave no room for."""
 
     code = "too_many_webhooks"
-    status = 409
-
-
-def validate_webhook_url(url: str) -> str:
-    """The URL, cleaned, if webhooks may be sent to it: HTTPS, and public addresses only."""
-    url = (url or "").strip()
-    try:
-        URLValidator(schemes=["https", "http"])(url)
-    except ValidationError:
-        raise DomainError("Enter a valid absolute URL.", code="invalid_url") from None
-    if len(url) > 500:
-        raise DomainError("The URL has at most 500 characters.", code="invalid_url")
-    if not url.startswith("https://") and not allow_insecure_webhooks():
-        raise DomainError("Webhook URLs must use HTTPS.", code="invalid_url")
-    egress.check_url(url)
-    return url
-
-
-def parse_events(events: Iterable[str] | None) -> list[str]:
-    chosen = sorted(set(events or WebhookEvent.values))
-    unknown = [event for event in chosen if event not in WebhookEvent.values]
-    if unknown or not chosen:
-        raise DomainError(
-            f"Choose events from {', '.join(WebhookEvent.values)}.", code="invalid_event"
-        )
-    return chosen
 
 
 @transaction.atomic
@@ -279,15 +240,15 @@ def webhook_delivery_replay(*, delivery_id: int, actor: User | None = None) -> W
             "This delivery is already queued; wait for its attempt to finish.",
             code="delivery_in_progress",
         )
-    delivery.status = DeliveryStatus.PENDING
-    delivery.attempt_count = 0  # a replay gets the whole retry schedule again
-    delivery.next_attempt_at = None
-    delivery.save(update_fields=["status", "attempt_count", "next_attempt_at"])
-    record(
+    transition(
         delivery,
+        to=DeliveryStatus.PENDING,
+        table=WebhookDelivery.TRANSITIONS,
         action="webhook.replayed",
         actor=actor,
         actor_label="" if actor else "partner",
+        # A replay gets the whole retry schedule again.
+        changes={"attempt_count": 0, "next_attempt_at": None},
     )
     enqueue_delivery(delivery.pk)
     return delivery

@@ -25,6 +25,9 @@ from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
+from kernel import retries
+from kernel.errors import StaleState
+from kernel.workflow import transition
 from partners import egress
 from partners.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 
@@ -34,7 +37,6 @@ SIGNATURE_HEADER = "X-Directory-Signature"
 EVENT_HEADER = "X-Directory-Event"
 DELIVERY_HEADER = "X-Directory-Delivery"
 SIGNATURE_TOLERANCE_SECONDS = 300
-MAX_BACKOFF_SECONDS = 6 * 3600
 
 
 def timeout_seconds() -> float:
@@ -45,10 +47,9 @@ def max_attempts() -> int:
     return int(settings.PARTNER_WEBHOOK_MAX_ATTEMPTS)
 
 
-def backoff_seconds(attempt_number: int) -> float:
-    """Wait before the attempt after ``attempt_number``: base, 2 x base, 4 x base, … capped."""
-    base = float(settings.PARTNER_WEBHOOK_BACKOFF_SECONDS)
-    return min(base * 2 ** (attempt_number - 1), MAX_BACKOFF_SECONDS)
+def move(delivery: WebhookDelivery, status: str, changes: dict) -> None:
+    """Write a delivery's progress: checked like any status change, not audited (noise)."""
+    transition(delivery, to=status, table=WebhookDelivery.TRANSITIONS, changes=changes, audit=False)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -84,9 +85,7 @@ def attempt_delivery(delivery_id: int) -> str:
         return delivery.status  # a duplicate run of a finished delivery sends nothing
     endpoint = delivery.endpoint
     if not endpoint.is_active:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, next_attempt_at=None
-        )
+        move(delivery, DeliveryStatus.FAILED, {"next_attempt_at": None})
         return DeliveryStatus.FAILED
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
@@ -112,20 +111,21 @@ def attempt_delivery(delivery_id: int) -> str:
             error=error,
             succeeded=succeeded,
         )
-        changes = {"attempt_count": attempt_number}
-        delay = None
-        if succeeded:
-            changes |= {"status": DeliveryStatus.SUCCEEDED, "delivered_at": timezone.now()}
-            changes["next_attempt_at"] = None
-        elif attempt_number >= max_attempts():
-            changes |= {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-        else:
-            delay = backoff_seconds(attempt_number)
-            changes |= {
-                "status": DeliveryStatus.RETRYING,
-                "next_attempt_at": timezone.now() + timedelta(seconds=delay),
-            }
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
+        status, changes, delay = retries.after_attempt(
+            succeeded,
+            attempt_number,
+            max_attempts=max_attempts(),
+            base_backoff=float(settings.PARTNER_WEBHOOK_BACKOFF_SECONDS),
+            done=DeliveryStatus.SUCCEEDED,
+            done_at="delivered_at",
+        )
+        try:
+            move(delivery, status, {"attempt_count": attempt_number, **changes})
+        except StaleState:
+            # Replayed while this attempt was in flight: the replay's state and its own
+            # attempts stand; this attempt stays in the log.
+            delivery.refresh_from_db(fields=["status"])
+            return delivery.status
         if delay is not None:
             enqueue_delivery(delivery.pk, delay=delay)
     if not succeeded:
@@ -137,7 +137,7 @@ def attempt_delivery(delivery_id: int) -> str:
             endpoint.url,
             error or f"HTTP {status_code}",
         )
-    return changes["status"]
+    return status
 
 
 @task(queue_name="webhooks")

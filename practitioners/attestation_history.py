@@ -5,7 +5,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from practitioners.models import Attestation, AttestationKind, AttestationStatus
+from practitioners.credentials import PROFILE_ORDER, renewed_under_same_number
+from practitioners.models import Attestation, AttestationStatus
 from practitioners.trust import attestation_mark
 
 
@@ -17,31 +18,16 @@ def mark_renewed_licences(attestations: Sequence[Attestation]) -> None:
     so the profile says "Replaced by a renewal" instead.
     """
     current = {
-        a.licence_key
+        a.credential_key
         for a in attestations
-        if a.kind == AttestationKind.LICENSE and a.status == AttestationStatus.VERIFIED
+        if renewed_under_same_number(a) and a.status == AttestationStatus.VERIFIED
     }
     for a in attestations:
         a.renewed = (
-            a.kind == AttestationKind.LICENSE
+            renewed_under_same_number(a)
             and a.status == AttestationStatus.EXPIRED
-            and a.licence_key in current
+            and a.credential_key in current
         )
-
-
-# The order kinds appear in on the profile: the badge's two first.
-KIND_ORDER = {
-    kind: position
-    for position, kind in enumerate(
-        (
-            AttestationKind.LICENSE,
-            AttestationKind.STERILIZATION,
-            AttestationKind.BOARD_CERTIFICATION,
-            AttestationKind.MALPRACTICE_INSURANCE,
-            AttestationKind.DEVICE_TRAINING,
-        )
-    )
-}
 
 
 @dataclass
@@ -81,5 +67,5 @@ def attestation_groups(attestations: Iterable[Attestation], today: date) -> list
             renewal = members[0]
         history = [a for a in members if a is not current and a is not renewal]
         groups.append(AttestationGroup(current=current, renewal=renewal, history=history))
-    groups.sort(key=lambda g: (KIND_ORDER.get(g.current.kind, 99), g.current.submitted_at))
+    groups.sort(key=lambda g: (PROFILE_ORDER.get(g.current.kind, 99), g.current.submitted_at))
     return groups

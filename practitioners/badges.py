@@ -23,12 +23,11 @@ from django.utils.translation import gettext
 
 from kernel.caching import bump_cache_generation_on_commit
 from kernel.events import raise_event
+from practitioners.credentials import CREDENTIAL_KINDS, CredentialKind, standing_withdrawn
 from practitioners.models import (
     Attestation,
-    AttestationKind,
     AttestationStatus,
     Practitioner,
-    Standing,
     badge_holds,
     valid_on,
 )
@@ -75,63 +74,44 @@ def _latest_lapsed(attestations: list[Attestation], today: date) -> Attestation 
     return max(lapsed, key=lambda a: a.expires_on) if lapsed else None
 
 
-def _licence_reason(licences: list[Attestation], today: date) -> str | None:
-    if any(counts_toward_badge(a, today) for a in licences):
-        return None
-    pending = any(a.status == AttestationStatus.PENDING for a in licences)
-    suffix = _pending_renewal() if pending else ""
-    verified = [a for a in licences if a.status == AttestationStatus.VERIFIED]
-    for licence in verified:
-        if licence.standing and licence.standing != Standing.ACTIVE:
-            return _standing_reason(licence) + suffix
-    latest = _latest_lapsed(licences, today)
-    if latest:
-        return _expired(gettext("license"), latest.expires_on) + suffix
-    if pending:
-        return gettext("license pending review")
-    revoked = [a for a in licences if a.status == AttestationStatus.REVOKED]
-    if revoked:
-        latest = max(revoked, key=lambda a: (a.submitted_at, a.pk or 0))
-        if latest.standing and latest.standing != Standing.ACTIVE:
-            return _standing_reason(latest)
-        return gettext("license verification revoked")
-    if any(a.status == AttestationStatus.REJECTED for a in licences):
-        return gettext("license rejected; a new one has not been submitted")
-    return gettext("no license on file")
-
-
-def _sterilization_reason(attestations: list[Attestation], today: date) -> str | None:
+def _missing_reason(
+    kind: CredentialKind, attestations: list[Attestation], today: date
+) -> str | None:
+    """Why the attestations of one kind the badge needs do not count today (None: they do)."""
     if any(counts_toward_badge(a, today) for a in attestations):
         return None
+    wording = kind.badge_wording
     pending = any(a.status == AttestationStatus.PENDING for a in attestations)
+    suffix = _pending_renewal() if pending else ""
+    for verified in (a for a in attestations if a.status == AttestationStatus.VERIFIED):
+        if standing_withdrawn(verified):
+            return _standing_reason(verified) + suffix
     latest = _latest_lapsed(attestations, today)
     if latest:
-        return _expired(gettext("sterilization attestation"), latest.expires_on) + (
-            _pending_renewal() if pending else ""
-        )
+        return _expired(str(wording.noun), latest.expires_on) + suffix
     if pending:
-        return gettext("sterilization attestation pending review")
-    if any(a.status == AttestationStatus.REVOKED for a in attestations):
-        return gettext("sterilization attestation revoked")
+        return str(wording.pending)
+    revoked = [a for a in attestations if a.status == AttestationStatus.REVOKED]
+    if revoked:
+        latest = max(revoked, key=lambda a: (a.submitted_at, a.pk or 0))
+        if standing_withdrawn(latest):
+            return _standing_reason(latest)
+        return str(wording.revoked)
     if any(a.status == AttestationStatus.REJECTED for a in attestations):
-        return gettext("sterilization attestation rejected; a new one has not been submitted")
-    return gettext("no sterilization attestation on file")
+        return str(wording.rejected)
+    return str(wording.none_on_file)
 
 
 def compute_badge(attestations: Iterable[Attestation], *, today: date | None = None) -> Badge:
     """Apply the badge rule to a practitioner's attestations on ``today``."""
     today = today or timezone.localdate()
     attestations = list(attestations)
-    licences = [a for a in attestations if a.kind == AttestationKind.LICENSE]
-    sterilization = [a for a in attestations if a.kind == AttestationKind.STERILIZATION]
-    missing = [
-        reason
-        for reason in (
-            _licence_reason(licences, today),
-            _sterilization_reason(sterilization, today),
-        )
-        if reason
-    ]
+    missing = []
+    for kind in CREDENTIAL_KINDS:
+        if kind.counts_toward_badge:
+            of_kind = [a for a in attestations if a.kind == kind.code]
+            if reason := _missing_reason(kind, of_kind, today):
+                missing.append(reason)
     through = badge_valid_through(attestations)
     # The reasons and the date read the same rule (trust.counts_toward_badge); the tests
     # walk the calendar to check that a badge never shows with a reason missing.

@@ -25,6 +25,7 @@ from practitioners import services
 from practitioners import verification_selectors as selectors
 from practitioners.attestation_history import mark_renewed_licences
 from practitioners.badges import compute_badge
+from practitioners.credentials import kind_codes
 from practitioners.evidence import capped_evidence_uploads
 from practitioners.forms import (
     AddEvidenceForm,
@@ -169,7 +170,7 @@ def credential_new(request: HttpRequest) -> HttpResponse:
     if practitioner is None:
         return redirect("dashboard:home")
     initial = {}
-    previous = _previous(request, practitioner, ~Q(kind=AttestationKind.STERILIZATION))
+    previous = _previous(request, practitioner, ~Q(kind__in=kind_codes(checklist=True)))
     if previous is not None:
         initial = {
             "kind": previous.kind,
@@ -224,7 +225,7 @@ def sterilization_new(request: HttpRequest) -> HttpResponse:
     practitioner = _own_practitioner_or_redirect(request)
     if practitioner is None:
         return redirect("dashboard:home")
-    previous = _previous(request, practitioner, Q(kind=AttestationKind.STERILIZATION))
+    previous = _previous(request, practitioner, Q(kind__in=kind_codes(checklist=True)))
     initial = {}
     if previous is not None:
         for answer in previous.items.all():

@@ -14,13 +14,8 @@ from django.utils import timezone
 
 from kernel.errors import DomainError
 from practitioners import services
-from practitioners.models import (
-    Attestation,
-    AttestationKind,
-    AttestationStatus,
-    Standing,
-    lapsed_by,
-)
+from practitioners.credentials import Standing, kind_codes
+from practitioners.models import Attestation, AttestationStatus, lapsed_by
 
 WARNING_DAYS = 30
 
@@ -48,7 +43,10 @@ def due_to_expire(today: date):
 
 def due_to_lapse_for_standing():
     return (
-        Attestation.objects.filter(kind=AttestationKind.LICENSE, status=AttestationStatus.VERIFIED)
+        # credentials.standing_withdrawn, as a query
+        Attestation.objects.filter(
+            kind__in=kind_codes(on_register=True), status=AttestationStatus.VERIFIED
+        )
         .exclude(standing__in=[Standing.ACTIVE, ""])
         .order_by("id")
     )

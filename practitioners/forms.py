@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from practitioners.credentials import credential_kind
 from practitioners.evidence import MAX_FILES_PER_SUBMISSION, CheckedUpload, check_upload, max_bytes
-from practitioners.models import AttestationKind, AttestationStatus, SterilizationItem
+from practitioners.models import AttestationKind, AttestationStatus, SterilizationItem, valid_on
 from practitioners.npi import validate_npi
 
 
@@ -113,10 +114,9 @@ class NpiForm(Form):
 class CredentialForm(Form):
     """A licence or another credential, with its evidence."""
 
+    # The sterilization checklist has its own form.
     KINDS = [
-        (kind.value, kind.label)
-        for kind in AttestationKind
-        if kind != AttestationKind.STERILIZATION
+        (kind.value, kind.label) for kind in AttestationKind if not credential_kind(kind).checklist
     ]
 
     kind = forms.ChoiceField(label="What is it?", choices=KINDS, initial=AttestationKind.LICENSE)
@@ -139,7 +139,7 @@ class CredentialForm(Form):
 
     def clean_expires_on(self) -> date | None:
         value = self.cleaned_data.get("expires_on")
-        if value and value < timezone.localdate():
+        if not valid_on(value, timezone.localdate()):
             raise ValidationError(
                 gettext("This expired on %(date)s; submit a current one.")
                 % {"date": date_format(value)}
@@ -148,12 +148,16 @@ class CredentialForm(Form):
 
     def clean(self):
         cleaned = super().clean()
-        kind = cleaned.get("kind")
-        if kind == AttestationKind.LICENSE:
-            if not (cleaned.get("number") or "").strip():
-                self.add_error("number", "A licence needs its number.")
-            if not cleaned.get("expires_on") and "expires_on" not in self.errors:
-                self.add_error("expires_on", "A licence needs its expiry date.")
+        kind = credential_kind(cleaned["kind"]) if cleaned.get("kind") else None
+        if kind is not None and kind.on_register and not (cleaned.get("number") or "").strip():
+            self.add_error("number", "A licence needs its number.")
+        if (
+            kind is not None
+            and kind.needs_expiry_date
+            and not cleaned.get("expires_on")
+            and "expires_on" not in self.errors
+        ):
+            self.add_error("expires_on", "A licence needs its expiry date.")
         issued, expires = cleaned.get("issued_on"), cleaned.get("expires_on")
         if issued and expires and expires < issued:
             self.add_error("expires_on", "The expiry date cannot be before the issue date.")
@@ -228,7 +232,7 @@ class VerifyForm(Form):
 
     def clean_expires_on(self) -> date | None:
         value = self.cleaned_data.get("expires_on")
-        if value and value < timezone.localdate():
+        if not valid_on(value, timezone.localdate()):
             raise ValidationError("The validity cannot end in the past.")
         return value
 

@@ -10,24 +10,35 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from practitioners.credentials import (
+    AttestationKind,
+    Standing,
+    SterilizationItem,
+    credential_key,
+    licence_key,
+)
 from practitioners.npi import validate_npi
+
+
+def valid_on(last_day: date | None, today: date) -> bool:
+    """When does it lapse? The one answer, for an attestation and for the badge alike.
+
+    Valid through its last day (an expiry date, or the badge's ``verified_through``): that
+    day still counts, it lapses the day after. An attestation without an expiry date never
+    lapses by date.
+    """
+    return last_day is None or last_day >= today
 
 
 def badge_holds(verified_through: date | None, today: date) -> bool:
     """Whether a badge valid through ``verified_through`` is shown on ``today``.
 
-    The expiry date itself still counts; the badge is gone the day after.
+    None means the badge never held; otherwise it lapses as everything does (``valid_on``).
     """
-    return verified_through is not None and verified_through >= today
+    return verified_through is not None and valid_on(verified_through, today)
 
 
-def valid_on(expires_on: date | None, today: date) -> bool:
-    """Whether a credential expiring on ``expires_on`` is still valid on ``today``.
-
-    Valid through the expiry date: that day still counts, it lapses the day after; a
-    credential without an expiry date never lapses by date.
-    """
-    return expires_on is None or expires_on >= today
+# ``valid_on`` as query conditions: the same rule, spelled in SQL for the database to filter.
 
 
 def lapsed_by(today: date) -> Q:
@@ -221,26 +232,11 @@ class ProfileClaim(models.Model):
         return {self.user_id}, self.practitioner
 
 
-class AttestationKind(models.TextChoices):
-    LICENSE = "license", _("License")
-    BOARD_CERTIFICATION = "board_certification", "Board certification"
-    MALPRACTICE_INSURANCE = "malpractice_insurance", "Malpractice insurance"
-    DEVICE_TRAINING = "device_training", "Device training"
-    STERILIZATION = "sterilization", "Sterilization attestation"
-
-
 class AttestationStatus(models.TextChoices):
     PENDING = "pending", "Pending review"
     VERIFIED = "verified", "Verified"
     REJECTED = "rejected", "Rejected"
     EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
-
-
-class Standing(models.TextChoices):
-    ACTIVE = "active", "Active"
-    EXPIRED = "expired", "Expired"
-    SUSPENDED = "suspended", "Suspended"
     REVOKED = "revoked", "Revoked"
 
 
@@ -330,9 +326,10 @@ class Attestation(models.Model):
             ),
             # One live licence per number per authority: at most one verified and one
             # pending. Both at once only while a renewal awaits review: the submission
-            # service allows it for the holder of the verified one, within
-            # services.LICENCE_RENEWAL_WINDOW of its expiry, and verifying the renewal
-            # ends the old one's term (expired) in the same transaction.
+            # service allows it for the holder of the verified one, within the licence's
+            # renewal window (practitioners.credentials) of its expiry, and verifying the
+            # renewal ends the old one's term (expired) in the same transaction. These are
+            # the licence's register rules (CredentialKind.on_register) in SQL.
             models.UniqueConstraint(
                 fields=["issuing_authority", "number"],
                 condition=Q(kind="license", status="verified"),
@@ -370,33 +367,13 @@ class Attestation(models.Model):
 
     @property
     def licence_key(self) -> tuple[str, str]:
-        """What makes two licences the same one: the authority (any case) and the number."""
-        return (self.issuing_authority.casefold(), self.number)
+        """What makes two licences the same one (``credentials.licence_key``)."""
+        return licence_key(self)
 
     @property
     def credential_key(self) -> tuple[str, ...]:
-        """What makes two attestations records of the same credential over time.
-
-        A licence is its number at its authority; the sterilization attestation is one per
-        practice; other credentials are one per issuer.
-        """
-        if self.kind == AttestationKind.LICENSE:
-            return (self.kind, *self.licence_key)
-        if self.kind == AttestationKind.STERILIZATION:
-            return (self.kind,)
-        return (self.kind, self.issuing_authority.casefold())
-
-
-class SterilizationItem(models.TextChoices):
-    SINGLE_USE_CARTRIDGES = (
-        "single_use_cartridges",
-        "Sterile single-use needle cartridges, never reused",
-    )
-    AUTOCLAVE = "autoclave", "Reusable instruments steam-sterilized (autoclave)"
-    SPORE_TESTING = "spore_testing", "Biological indicator (spore) tests"
-    SKIN_ANTISEPSIS = "skin_antisepsis", "Skin antisepsis before treatment"
-    SHARPS_DISPOSAL = "sharps_disposal", "Sharps disposal"
-    HAND_HYGIENE = "hand_hygiene", "Hand hygiene"
+        """What makes two attestations records of the same credential (``credentials``)."""
+        return credential_key(self)
 
 
 class SterilizationAnswer(models.Model):

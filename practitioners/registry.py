@@ -29,7 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from practitioners import services
-from practitioners.models import Attestation, AttestationKind, AttestationStatus, Standing
+from practitioners.credentials import kind_codes
+from practitioners.models import Attestation, AttestationStatus, Standing
 
 REQUIRED_COLUMNS = (
     "license_number",
@@ -43,6 +44,8 @@ REQUIRED_COLUMNS = (
 CHUNK_SIZE = 1000
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LIVE = (AttestationStatus.PENDING, AttestationStatus.VERIFIED)
+# What a roster lists: the kinds that are entries on an authority's register (the licence).
+REGISTER_KINDS = kind_codes(on_register=True)
 # A roster row is small; anything longer is not a roster.
 MAX_FIELD_CHARS = 10_000
 # What makes Excel, LibreOffice or Google Sheets evaluate a cell (OWASP's CSV injection
@@ -297,7 +300,7 @@ def _authority_spellings(authority: str) -> list[str]:
     """How the authority is written on our licences (compared without case)."""
     wanted = " ".join(authority.split()).casefold()
     spellings = (
-        Attestation.objects.filter(kind=AttestationKind.LICENSE)
+        Attestation.objects.filter(kind__in=REGISTER_KINDS)
         .values_list("issuing_authority", flat=True)
         .distinct()
     )
@@ -332,7 +335,7 @@ def _apply_chunk(
     by_number: dict[str, list[Attestation]] = {}
     licences = (
         Attestation.objects.filter(
-            kind=AttestationKind.LICENSE,
+            kind__in=REGISTER_KINDS,
             issuing_authority__in=spellings,
             number__in=[row.number for row in rows],
         )
@@ -402,7 +405,7 @@ def import_registry(
                 progress(len(chunk))
         ours = (
             Attestation.objects.filter(
-                kind=AttestationKind.LICENSE, issuing_authority__in=spellings, status__in=LIVE
+                kind__in=REGISTER_KINDS, issuing_authority__in=spellings, status__in=LIVE
             )
             .select_related("practitioner")
             .order_by("number")

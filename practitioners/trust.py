@@ -20,18 +20,12 @@ from enum import StrEnum
 
 from django.utils.translation import gettext
 
-from practitioners.models import (
-    Attestation,
-    AttestationKind,
-    AttestationStatus,
-    Standing,
-    SterilizationItem,
-    valid_on,
-)
+from practitioners.credentials import in_good_standing, kind_codes
+from practitioners.models import Attestation, AttestationStatus, valid_on
 
 # The two attestations the Verified badge needs (docs/product.md: an active licence and a current
 # sterilization attestation). Other credentials are shown, but never as the badge.
-BADGE_KINDS = (AttestationKind.LICENSE, AttestationKind.STERILIZATION)
+BADGE_KINDS = tuple(kind_codes(counts_toward_badge=True))
 
 # "Valid through" of an attestation that carries no expiry date.
 NO_EXPIRY = date.max
@@ -95,13 +89,6 @@ def valid_through(attestation: Attestation) -> date:
     return attestation.expires_on or NO_EXPIRY
 
 
-def in_good_standing(attestation: Attestation) -> bool:
-    """A licence's standing allows practice; other kinds have no standing."""
-    if attestation.kind != AttestationKind.LICENSE:
-        return True
-    return attestation.standing == Standing.ACTIVE
-
-
 def supports_badge(attestation: Attestation) -> bool:
     """Verified, of a kind the badge needs, and in good standing — regardless of the date."""
     return (
@@ -114,18 +101,6 @@ def supports_badge(attestation: Attestation) -> bool:
 def counts_toward_badge(attestation: Attestation, today: date) -> bool:
     """Whether this attestation is one of the badge's reasons on ``today``."""
     return supports_badge(attestation) and valid_on(attestation.expires_on, today)
-
-
-def sterilization_shortfalls(attestation: Attestation) -> list[str]:
-    """The required sterilization items not answered "complies" (empty: it may be verified).
-
-    Every item is required: one "no" — reused cartridges, no autoclave, no spore tests —
-    and the attestation cannot count toward the badge, so staff cannot verify it.
-    """
-    if attestation.kind != AttestationKind.STERILIZATION:
-        return []
-    complies = {answer.item: answer.complies for answer in attestation.items.all()}
-    return [item.label for item in SterilizationItem if not complies.get(item.value, False)]
 
 
 def badge_valid_through(attestations: Iterable[Attestation]) -> date | None:
@@ -170,7 +145,7 @@ def attestation_mark(
             "standing": attestation.get_standing_display().lower()
         }
         return AttestationMark(Mark.SUSPENDED, label, Tone.BAD, True)
-    if valid_through(attestation) < today:
+    if not valid_on(attestation.expires_on, today):
         return AttestationMark(Mark.LAPSED, "Lapsed", Tone.BAD, True)
     if counts_toward_badge(attestation, today):
         return AttestationMark(Mark.CURRENT, "Verified", Tone.GOOD, True)

@@ -26,9 +26,10 @@ from kernel.workflow import allowed_moves
 from practitioners import services
 from practitioners import verification_selectors as selectors
 from practitioners.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
+from practitioners.credentials import sterilization_shortfalls
 from practitioners.forms import QueueFilterForm, ReasonForm, VerifyForm
 from practitioners.models import Attestation, AttestationStatus, ProfileClaim
-from practitioners.trust import claimant_domain_match, sterilization_shortfalls
+from practitioners.trust import claimant_domain_match
 
 PAGE_SIZE = 20
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from kernel.admin_tools import ReadOnlyInline
 from reviews.models import (
     Complication,
     PractitionerResponse,
@@ -18,16 +19,10 @@ class ComplicationInline(admin.TabularInline):
     extra = 0
 
 
-class RuleHitInline(admin.TabularInline):
+class RuleHitInline(ReadOnlyInline):
     model = RuleHit
     fk_name = "review"
-    extra = 0
     fields = ["code", "weight", "explanation", "evidence"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Review)

@@ -243,19 +243,15 @@ class ReviewForm(forms.Form):
         return {name: self.cleaned_data[name] for name in REVIEW_FIELDS}
 
 
+def _optional_choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=[("", "Choose…"), *choices], required=False)
+
+
 class ComplicationForm(forms.Form):
     """One patient-reported complication. A row left completely empty is ignored."""
 
-    type = forms.ChoiceField(
-        label="Complication",
-        choices=[("", "Choose…"), *ComplicationType.choices],
-        required=False,
-    )
-    severity = forms.ChoiceField(
-        label="Severity",
-        choices=[("", "Choose…"), *Severity.choices],
-        required=False,
-    )
+    type = _optional_choice("Complication", ComplicationType.choices)
+    severity = _optional_choice("Severity", Severity.choices)
     onset_days = forms.IntegerField(
         label="Started (days after treatment)",
         min_value=0,
@@ -267,16 +263,8 @@ class ComplicationForm(forms.Form):
             "max_value": "Enter at most 365 days.",
         },
     )
-    treatment_needed = forms.ChoiceField(
-        label="Treatment needed",
-        choices=[("", "Choose…"), *TreatmentNeeded.choices],
-        required=False,
-    )
-    outcome = forms.ChoiceField(
-        label="Outcome",
-        choices=[("", "Choose…"), *Outcome.choices],
-        required=False,
-    )
+    treatment_needed = _optional_choice("Treatment needed", TreatmentNeeded.choices)
+    outcome = _optional_choice("Outcome", Outcome.choices)
 
     MISSING = {
         "type": "Choose which complication this was.",

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kernel.digests import sha256_hex
-from kernel.errors import DomainError, RateLimited
+from kernel.errors import DomainError, Gone, RateLimited
 from kernel.models import User
 from kernel.notifications import email_user
 from practitioners.models import Practitioner, Procedure
@@ -46,17 +46,14 @@ class InvitationInvalid(DomainError):
     """The link is not one we issued for this practitioner (mistyped, forged or mixed up)."""
 
     code = "invitation_invalid"
-    status = 400
 
 
-class InvitationUsed(DomainError):
+class InvitationUsed(Gone):
     code = "invitation_used"
-    status = 410
 
 
-class InvitationExpired(DomainError):
+class InvitationExpired(Gone):
     code = "invitation_expired"
-    status = 410
 
 
 def hash_token(token: str) -> str:

@@ -9,6 +9,8 @@ from django.utils import timezone
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
+# The choices below are what the database stores and forms offer: enumerations, alike in
+# form only (as are the model field blocks further down).
 class ReviewStatus(models.TextChoices):
     PENDING = "pending", "Pending moderation"
     PUBLISHED = "published", "Published"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import time_format
 
@@ -28,7 +28,6 @@ from kernel.errors import (
 from kernel.models import User
 from kernel.versions import decided_at
 from kernel.workflow import record, transition
-from practitioners.conflicts import require_no_conflict
 from reviews import services
 from reviews.models import (
     PractitionerResponse,
@@ -38,7 +37,8 @@ from reviews.models import (
     ReviewReport,
     ReviewStatus,
 )
-from reviews.permissions import can_moderate
+from reviews.moderation_queue import review_queue, waiting
+from reviews.permissions import can_moderate, require_may_decide_on
 from reviews.policy import APPROVAL_REASON, PolicyReason
 
 CLAIM_DURATION = timedelta(minutes=15)
@@ -73,31 +73,6 @@ def _require_moderator(user: User | None) -> None:
         raise NotPermitted("Only moderators can do this.")
 
 
-def open_report_exists():
-    return Exists(ReviewReport.objects.filter(review=OuterRef("pk"), status=ReportStatus.OPEN))
-
-
-def waiting() -> Q:
-    """One review waiting for a moderator: pending, or published with an open report."""
-    return Q(status=ReviewStatus.PENDING) | Q(open_report_exists(), status=ReviewStatus.PUBLISHED)
-
-
-def reported_review_ids() -> list[int]:
-    """Reviews with an open report: few, since reports are rare and soon decided."""
-    return list(
-        ReviewReport.objects.filter(status=ReportStatus.OPEN)
-        .order_by()
-        .values_list("review_id", flat=True)
-        .distinct()
-    )
-
-
-def in_queue(reported_ids: list[int]) -> Q:
-    """The whole queue. The reported ids are read first (``reported_review_ids``) so both
-    halves of the condition use an index instead of testing every published review."""
-    return Q(status=ReviewStatus.PENDING) | Q(pk__in=reported_ids, status=ReviewStatus.PUBLISHED)
-
-
 def claim_is_held_by_other(review: Review, moderator: User, now: datetime) -> bool:
     return (
         review.claimed_by_id is not None
@@ -124,7 +99,9 @@ def claim_review(*, review_id: int, moderator: User, now: datetime | None = None
     """
     _require_moderator(moderator)
     now = now or timezone.now()
-    require_no_conflict(moderator, Review.objects.select_related("practitioner").get(pk=review_id))
+    require_may_decide_on(
+        moderator, Review.objects.select_related("practitioner").get(pk=review_id)
+    )
     with transaction.atomic():
         updated = (
             Review.objects.filter(waiting(), pk=review_id)
@@ -159,8 +136,6 @@ def claim_next(
     ``after`` skips that review (the one just looked at). A few candidates are tried in
     order, since another moderator may claim one between our read and our update.
     """
-    from reviews.moderation_selectors import review_queue
-
     _require_moderator(moderator)
     now = now or timezone.now()
     candidates = (
@@ -205,7 +180,7 @@ def _locked_for_decision(review_id: int, moderator: User) -> Review:
         .select_related("claimed_by", "practitioner__clinic")
         .get(pk=review_id)
     )
-    require_no_conflict(moderator, review)
+    require_may_decide_on(moderator, review)
     if claim_is_held_by_other(review, moderator, timezone.now()):
         raise StaleState(_claimed_message(review), code="claimed")
     return review
@@ -449,7 +424,7 @@ def moderate_response(
     response = PractitionerResponse.objects.select_related("review__practitioner__clinic").get(
         pk=response_id
     )
-    require_no_conflict(moderator, response)
+    require_may_decide_on(moderator, response)
     seen = {"seen_version": seen_version}
     if decision == Decision.APPROVE:
         return services.response_publish(

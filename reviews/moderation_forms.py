@@ -10,35 +10,37 @@ from reviews.policy import PolicyReason
 REASON_CHOICES = [("", "Choose a reason…"), *PolicyReason.choices]
 
 
-class ReviewDecisionForm(forms.Form):
-    """One form, one submit button per decision; refusals need a policy reason."""
-
-    decision = forms.ChoiceField(
-        choices=[
-            (Decision.APPROVE, "Approve"),
-            (Decision.REJECT, "Reject"),
-            (Decision.REQUEST_CHANGES, "Request changes"),
-            (Decision.UPHOLD, "Uphold the report"),
-            (Decision.DISMISS, "Dismiss the report"),
-        ],
+def _decision_field(choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=choices,
         error_messages={"required": "Choose a decision.", "invalid_choice": "Choose a decision."},
     )
-    reason = forms.ChoiceField(
+
+
+def _reason_field(help_text: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
         choices=REASON_CHOICES,
         required=False,
         label="Policy reason",
-        help_text="Required to reject, request changes or uphold a report. The author is told.",
+        help_text=help_text,
         error_messages={"invalid_choice": "Choose a reason from the moderation policy."},
     )
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+
+
+def _note_field(rows: int, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        widget=forms.Textarea(attrs={"rows": rows}),
         required=False,
         max_length=NOTE_MAX_LENGTH,
         label="Note (optional)",
-        help_text="Sent to the author with a refusal, and kept in the record.",
+        help_text=help_text,
     )
 
-    NEEDS_REASON = frozenset({Decision.REJECT, Decision.REQUEST_CHANGES, Decision.UPHOLD})
+
+class RulingForm(forms.Form):
+    """A decision with a policy reason and a note; the decisions in ``NEEDS_REASON`` need one."""
+
+    NEEDS_REASON: frozenset[str] = frozenset()
 
     def clean(self):
         data = super().clean()
@@ -47,29 +49,32 @@ class ReviewDecisionForm(forms.Form):
         return data
 
 
-class ResponseDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[(Decision.APPROVE, "Publish"), (Decision.REJECT, "Reject")],
-        error_messages={"required": "Choose a decision.", "invalid_choice": "Choose a decision."},
-    )
-    reason = forms.ChoiceField(
-        choices=REASON_CHOICES,
-        required=False,
-        label="Policy reason",
-        error_messages={"invalid_choice": "Choose a reason from the moderation policy."},
-    )
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        label="Note (optional)",
-    )
+class ReviewDecisionForm(RulingForm):
+    """One form, one submit button per decision; refusals need a policy reason."""
 
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == Decision.REJECT and not data.get("reason"):
-            self.add_error("reason", "Choose the reason from the moderation policy.")
-        return data
+    decision = _decision_field(
+        [
+            (Decision.APPROVE, "Approve"),
+            (Decision.REJECT, "Reject"),
+            (Decision.REQUEST_CHANGES, "Request changes"),
+            (Decision.UPHOLD, "Uphold the report"),
+            (Decision.DISMISS, "Dismiss the report"),
+        ]
+    )
+    reason = _reason_field(
+        "Required to reject, request changes or uphold a report. The author is told."
+    )
+    note = _note_field(3, "Sent to the author with a refusal, and kept in the record.")
+
+    NEEDS_REASON = frozenset({Decision.REJECT, Decision.REQUEST_CHANGES, Decision.UPHOLD})
+
+
+class ResponseDecisionForm(RulingForm):
+    decision = _decision_field([(Decision.APPROVE, "Publish"), (Decision.REJECT, "Reject")])
+    reason = _reason_field()
+    note = _note_field(2)
+
+    NEEDS_REASON = frozenset({Decision.REJECT})
 
 
 class IdListField(forms.Field):

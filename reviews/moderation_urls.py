@@ -6,6 +6,7 @@ from reviews import moderation_views as views
 
 app_name = "moderation"
 
+# One path() per page: a declaration list, alike in form to every other URL list.
 urlpatterns = [
     path("moderation/", views.queue, name="queue"),
     path("moderation/next/", views.next_item, name="next"),

@@ -20,8 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.second_factor import second_factor_passed, second_factor_redirect
 from kernel.decision_forms import SeenVersionForm
 from kernel.errors import DomainError
+from kernel.form_posts import post_form
 from kernel.versions import ItemChanged
 from practitioners.conflicts import ConflictOfInterest, conflict_of_interest, ties_of
+from reviews import moderation_queue
 from reviews import moderation_selectors as selectors
 from reviews.alerts import alert_resolve
 from reviews.models import (
@@ -93,8 +95,8 @@ def _load_review(review_id: int) -> Review:
 @moderator_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    reported = selectors.reported_review_ids()
-    page = Paginator(selectors.review_queue(reported), QUEUE_PAGE_SIZE).get_page(
+    reported = moderation_queue.reported_review_ids()
+    page = Paginator(moderation_queue.review_queue(reported), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     now = timezone.now()
@@ -117,7 +119,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "moderation/queue.html",
         {
             "page": page,
-            "counts": selectors.queue_counts(reported),
+            "counts": moderation_queue.queue_counts(reported),
             "alerts": selectors.safety_alerts(),
             "any_bulk": any(review.bulk_approvable for review in page),
             "section": "reviews",
@@ -302,7 +304,7 @@ def _responses_page(
         {
             "page": page,
             "form": ResponseDecisionForm(),
-            "counts": selectors.queue_counts(),
+            "counts": moderation_queue.queue_counts(),
             "section": "responses",
             "changed": changed,
             "refused": refused,
@@ -356,7 +358,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
             "open_alerts": selectors.safety_alerts(),
             "resolved_alerts": selectors.safety_alerts(status=AlertStatus.RESOLVED)[:20],
             "form": AlertResolveForm(),
-            "counts": selectors.queue_counts(),
+            "counts": moderation_queue.queue_counts(),
             "section": "alerts",
         },
     )
@@ -387,28 +389,17 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         Review.objects.select_related("practitioner"), pk=pk, status=ReviewStatus.PUBLISHED
     )
     form = ReportForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                report_review(
-                    review_id=pk,
-                    reporter=request.user,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-            else:
-                messages.success(
-                    request,
-                    "Thank you. A moderator will check the review against the policy; "
-                    "it stays visible meanwhile.",
-                )
-                return redirect(review.practitioner.get_absolute_url())
-        else:
-            status = 400
+    status = post_form(
+        request,
+        form,
+        lambda data: report_review(
+            review_id=pk, reporter=request.user, reason=data["reason"], note=data["note"]
+        ),
+        success="Thank you. A moderator will check the review against the policy; "
+        "it stays visible meanwhile.",
+    )
+    if status is None:
+        return redirect(review.practitioner.get_absolute_url())
     return render(
         request, "moderation/report.html", {"review": review, "form": form}, status=status
     )

@@ -8,6 +8,7 @@ codes, and the author is told which.
 from django.db import models
 
 
+# An enumeration like the models' choices; alike in form only.
 class PolicyReason(models.TextChoices):
     PERSONAL_DATA = "personal_data", "Personal or identifying information"
     CONTACT_OR_ADVERTISING = "contact_or_advertising", "Contact details, links or advertising"

@@ -168,8 +168,41 @@ def _review_text(review: Review) -> str:
     return f"{review.title}\n{review.body}"
 
 
+def _response_text(response: PractitionerResponse) -> str:
+    return response.body
+
+
 def _quote(items: Iterable[str]) -> str:
     return ", ".join(f"“{item}”" for item in items)
+
+
+def _text_rules(
+    code: str,
+    weight: int,
+    find: Callable[[str], list[str]],
+    *,
+    description: str,
+    review_says: str,
+    response_says: str,
+    for_reviews: str = "",
+) -> tuple[Callable[[Review], Hit | None], Callable[[PractitionerResponse], Hit | None]]:
+    """One text check as a review rule and a response rule, quoting what ``find`` finds.
+
+    ``for_reviews`` is added to the description of the review rule.
+    """
+
+    def rule(text_of: Callable[..., str], says: str) -> Callable[..., Hit | None]:
+        def check(subject: Review | PractitionerResponse) -> Hit | None:
+            found = find(text_of(subject))
+            return Hit(says, _quote(found)) if found else None
+
+        return check
+
+    on_review = review_rule(code, weight=weight, description=f"{description}{for_reviews}")
+    on_response = response_rule(code, weight=weight, description=description)
+    return on_review(rule(_review_text, review_says)), on_response(
+        rule(_response_text, response_says)
+    )
 
 
 # --- Review rules ------------------------------------------------------------------------
@@ -188,30 +221,24 @@ def severe_complication(review: Review) -> Hit | None:
     return None
 
 
-@review_rule(
+review_contact_details, response_contact_details = _text_rules(
     "contact_details",
-    weight=5,
+    5,
+    _contact_details,
     description="Contains a phone number, an e-mail address or a web link (policy: contact "
     "details, links or advertising).",
+    review_says="The text contains contact details or a link.",
+    response_says="The response contains contact details or a link.",
 )
-def review_contact_details(review: Review) -> Hit | None:
-    found = _contact_details(_review_text(review))
-    if found:
-        return Hit("The text contains contact details or a link.", _quote(found))
-    return None
-
-
-@review_rule(
+review_profanity, response_profanity = _text_rules(
     "profanity",
-    weight=3,
-    description="Uses a word from the abusive-language list (policy: offensive). Strong "
-    "criticism is allowed; check whether the word attacks a person.",
+    3,
+    _profanity,
+    description="Uses a word from the abusive-language list (policy: offensive).",
+    for_reviews=" Strong criticism is allowed; check whether the word attacks a person.",
+    review_says="The text uses words from the abusive-language list.",
+    response_says="The response uses words from the abusive-language list.",
 )
-def review_profanity(review: Review) -> Hit | None:
-    found = _profanity(_review_text(review))
-    if found:
-        return Hit("The text uses words from the abusive-language list.", _quote(found))
-    return None
 
 
 DUPLICATE_THRESHOLD = 0.6
@@ -253,6 +280,14 @@ BURST_WINDOW = timedelta(hours=24)
 BURST_COUNT = 3  # this review and at least two more within the window
 
 
+def _near_in_time(review: Review) -> dict[str, object]:
+    """Reviews created within ``BURST_WINDOW`` of this one (either side)."""
+    return {
+        "created_at__gt": review.created_at - BURST_WINDOW,
+        "created_at__lte": review.created_at + BURST_WINDOW,
+    }
+
+
 @review_rule(
     "account_burst",
     weight=4,
@@ -260,11 +295,7 @@ BURST_COUNT = 3  # this review and at least two more within the window
     "(policy: fake or incentivised).",
 )
 def account_burst(review: Review) -> Hit | None:
-    count = Review.objects.filter(
-        author_id=review.author_id,
-        created_at__gt=review.created_at - BURST_WINDOW,
-        created_at__lte=review.created_at + BURST_WINDOW,
-    ).count()
+    count = Review.objects.filter(author_id=review.author_id, **_near_in_time(review)).count()
     if count >= BURST_COUNT:
         return Hit(f"The author submitted {count} reviews within 24 hours.")
     return None
@@ -281,9 +312,7 @@ def network_burst(review: Review) -> Hit | None:
         return None
     rows = list(
         Review.objects.filter(
-            submitted_ip=review.submitted_ip,
-            created_at__gt=review.created_at - BURST_WINDOW,
-            created_at__lte=review.created_at + BURST_WINDOW,
+            submitted_ip=review.submitted_ip, **_near_in_time(review)
         ).values_list("author_id", flat=True)
     )
     if len(rows) >= BURST_COUNT:
@@ -344,31 +373,7 @@ def new_account(review: Review) -> Hit | None:
 
 
 # --- Response rules ----------------------------------------------------------------------
-
-
-@response_rule(
-    "contact_details",
-    weight=5,
-    description="Contains a phone number, an e-mail address or a web link (policy: contact "
-    "details, links or advertising).",
-)
-def response_contact_details(response: PractitionerResponse) -> Hit | None:
-    found = _contact_details(response.body)
-    if found:
-        return Hit("The response contains contact details or a link.", _quote(found))
-    return None
-
-
-@response_rule(
-    "profanity",
-    weight=3,
-    description="Uses a word from the abusive-language list (policy: offensive).",
-)
-def response_profanity(response: PractitionerResponse) -> Hit | None:
-    found = _profanity(response.body)
-    if found:
-        return Hit("The response uses words from the abusive-language list.", _quote(found))
-    return None
+# (Contact details and profanity are checked on responses too: see ``_text_rules`` above.)
 
 
 MONTHS = (

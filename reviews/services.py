@@ -7,8 +7,9 @@ e-mail on commit.
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -386,29 +387,80 @@ def _email_author(review: Review, *, subject: str, template: str, **context) -> 
     )
 
 
+class Ruling(TypedDict):
+    """The keywords of a moderator's decision that cites a policy reason."""
+
+    moderator: User
+    reason: str
+    note: NotRequired[str]
+    seen_version: NotRequired[int | None]
+
+
+class ReviewRuling(Ruling):
+    review_id: int
+
+
+class ResponseRuling(Ruling):
+    response_id: int
+
+
+@dataclass(frozen=True)
+class AuthorNotice:
+    """A decision against a review that its author is e-mailed, with its reason and note."""
+
+    to: str
+    action: str
+    subject: str
+    template: str
+    missing_reason: str = ""  # the refusal when the decision cites no policy reason
+
+
+REJECTION = AuthorNotice(
+    ReviewStatus.REJECTED,
+    "review.rejected",
+    "Your review was not published",
+    "reviews/email/review_rejected.txt",
+    missing_reason="A rejection needs a reason code from the moderation policy.",
+)
+CHANGE_REQUEST = AuthorNotice(
+    ReviewStatus.CHANGES_REQUESTED,
+    "review.changes_requested",
+    "Your review needs a change before it is published",
+    "reviews/email/review_changes_requested.txt",
+    missing_reason="A change request needs a reason code from the moderation policy.",
+)
+HIDING = AuthorNotice(
+    ReviewStatus.HIDDEN,
+    "review.hidden",
+    "Your review was hidden after a report",
+    "reviews/email/review_hidden.txt",
+)
+
+
 def _decide_and_tell_author(
-    review_id: int,
+    notice: AuthorNotice,
     *,
-    to: str,
-    action: str,
+    review_id: int,
     moderator: User,
     reason: str,
-    note: str,
-    seen_version: int | None,
-    subject: str,
-    template: str,
+    note: str = "",
+    seen_version: int | None = None,
 ) -> Review:
     """A moderator's decision against a review, e-mailed to its author with reason and note."""
+    if notice.missing_reason and not reason:
+        raise DomainError(notice.missing_reason)
     review = _decide(
         review_id,
-        to=to,
-        action=action,
+        to=notice.to,
+        action=notice.action,
         actor=moderator,
         reason=reason,
         note=note,
         seen_version=seen_version,
     )
-    _email_author(review, subject=subject, template=template, reason=reason, note=note)
+    _email_author(
+        review, subject=notice.subject, template=notice.template, reason=reason, note=note
+    )
     return review
 
 
@@ -440,53 +492,15 @@ def review_publish(
 
 
 @transaction.atomic
-def review_reject(
-    *,
-    review_id: int,
-    moderator: User,
-    reason: str,
-    note: str = "",
-    seen_version: int | None = None,
-) -> Review:
+def review_reject(**ruling: Unpack[ReviewRuling]) -> Review:
     """Reject a pending review for breaking the policy; the author is told the reason."""
-    if not reason:
-        raise DomainError("A rejection needs a reason code from the moderation policy.")
-    return _decide_and_tell_author(
-        review_id,
-        to=ReviewStatus.REJECTED,
-        action="review.rejected",
-        moderator=moderator,
-        reason=reason,
-        note=note,
-        seen_version=seen_version,
-        subject="Your review was not published",
-        template="reviews/email/review_rejected.txt",
-    )
+    return _decide_and_tell_author(REJECTION, **ruling)
 
 
 @transaction.atomic
-def review_request_changes(
-    *,
-    review_id: int,
-    moderator: User,
-    reason: str,
-    note: str = "",
-    seen_version: int | None = None,
-) -> Review:
+def review_request_changes(**ruling: Unpack[ReviewRuling]) -> Review:
     """Send a pending review back to its author with what must change."""
-    if not reason:
-        raise DomainError("A change request needs a reason code from the moderation policy.")
-    return _decide_and_tell_author(
-        review_id,
-        to=ReviewStatus.CHANGES_REQUESTED,
-        action="review.changes_requested",
-        moderator=moderator,
-        reason=reason,
-        note=note,
-        seen_version=seen_version,
-        subject="Your review needs a change before it is published",
-        template="reviews/email/review_changes_requested.txt",
-    )
+    return _decide_and_tell_author(CHANGE_REQUEST, **ruling)
 
 
 @transaction.atomic
@@ -499,26 +513,9 @@ def review_withdraw(*, review_id: int, author: User) -> Review:
 
 
 @transaction.atomic
-def review_hide(
-    *,
-    review_id: int,
-    moderator: User,
-    reason: str,
-    note: str = "",
-    seen_version: int | None = None,
-) -> Review:
+def review_hide(**ruling: Unpack[ReviewRuling]) -> Review:
     """Hide a published review after an upheld report."""
-    return _decide_and_tell_author(
-        review_id,
-        to=ReviewStatus.HIDDEN,
-        action="review.hidden",
-        moderator=moderator,
-        reason=reason,
-        note=note,
-        seen_version=seen_version,
-        subject="Your review was hidden after a report",
-        template="reviews/email/review_hidden.txt",
-    )
+    return _decide_and_tell_author(HIDING, **ruling)
 
 
 def _locked_response(response_id: int) -> PractitionerResponse:
@@ -591,6 +588,44 @@ def response_submit(*, review_id: int, author: User, body: str) -> PractitionerR
     return response
 
 
+def _decide_response(
+    to: str,
+    action: str,
+    *,
+    response_id: int,
+    moderator: User,
+    reason: str,
+    note: str = "",
+    seen_version: int | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> PractitionerResponse:
+    response = _locked_response(response_id)
+    with decided_at(response, seen_version, response_content, RESPONSE_LABELS) as expected:
+        transition(
+            response,
+            to=to,
+            table=PractitionerResponse.TRANSITIONS,
+            action=action,
+            actor=moderator,
+            reason=reason,
+            note=note,
+            changes=changes,
+            expected=expected,
+        )
+    return response
+
+
+def _email_responder(
+    response: PractitionerResponse, *, subject: str, template: str, **context
+) -> None:
+    email_user(
+        to=response.author.email,
+        subject=subject,
+        template=template,
+        context={"response": response, "review": response.review, **context},
+    )
+
+
 @transaction.atomic
 def response_publish(
     *,
@@ -601,61 +636,36 @@ def response_publish(
     seen_version: int | None = None,
 ) -> PractitionerResponse:
     """Publish a pending practitioner response under its review."""
-    response = _locked_response(response_id)
-    with decided_at(response, seen_version, response_content, RESPONSE_LABELS) as expected:
-        transition(
-            response,
-            to=ResponseStatus.PUBLISHED,
-            table=PractitionerResponse.TRANSITIONS,
-            action="response.published",
-            actor=moderator,
-            reason=reason,
-            note=note,
-            changes={"published_at": timezone.now()},
-            expected=expected,
-        )
-    email_user(
-        to=response.author.email,
+    response = _decide_response(
+        ResponseStatus.PUBLISHED,
+        "response.published",
+        response_id=response_id,
+        moderator=moderator,
+        reason=reason,
+        note=note,
+        seen_version=seen_version,
+        changes={"published_at": timezone.now()},
+    )
+    _email_responder(
+        response,
         subject="Your response is published",
         template="reviews/email/response_published.txt",
-        context={"response": response, "review": response.review},
     )
     return response
 
 
 @transaction.atomic
-def response_reject(
-    *,
-    response_id: int,
-    moderator: User,
-    reason: str,
-    note: str = "",
-    seen_version: int | None = None,
-) -> PractitionerResponse:
+def response_reject(**ruling: Unpack[ResponseRuling]) -> PractitionerResponse:
     """Refuse a pending practitioner response for breaking the policy; its author is told why."""
+    reason = ruling["reason"]
     if not reason:
         raise DomainError("A rejection needs a reason code from the moderation policy.")
-    response = _locked_response(response_id)
-    with decided_at(response, seen_version, response_content, RESPONSE_LABELS) as expected:
-        transition(
-            response,
-            to=ResponseStatus.REJECTED,
-            table=PractitionerResponse.TRANSITIONS,
-            action="response.rejected",
-            actor=moderator,
-            reason=reason,
-            note=note,
-            expected=expected,
-        )
-    email_user(
-        to=response.author.email,
+    response = _decide_response(ResponseStatus.REJECTED, "response.rejected", **ruling)
+    _email_responder(
+        response,
         subject="Your response was not published",
         template="reviews/email/response_rejected.txt",
-        context={
-            "response": response,
-            "review": response.review,
-            "reason": reason_label(reason),
-            "note": note,
-        },
+        reason=reason_label(reason),
+        note=ruling.get("note", ""),
     )
     return response

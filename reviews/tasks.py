@@ -10,7 +10,6 @@ import logging
 from datetime import date, time
 
 from django.tasks import task
-from django.utils import timezone
 
 from kernel import scheduling
 from reviews.summaries import refresh_aged_summaries
@@ -24,13 +23,17 @@ def _refresh(today: date) -> str:
     return f"{refresh_aged_summaries(today=today)} summaries recounted as reviews aged out"
 
 
+# A module-level task (the worker imports it by path); the shared body is run_today.
 @task(queue_name=scheduling.QUEUE)
 def refresh_aged_summaries_daily() -> str:
     """Recount the summaries due today, then queue tomorrow's run (queued first)."""
-    scheduling.queue_next_run(refresh_aged_summaries_daily, at=SUMMARIES_DAILY_AT)
-    report = _refresh(timezone.localdate())
-    logger.info("Summary window job: %s", report)
-    return report
+    return scheduling.run_today(
+        refresh_aged_summaries_daily,
+        at=SUMMARIES_DAILY_AT,
+        run=_refresh,
+        log=logger,
+        name="Summary window job",
+    )
 
 
 DAILY_JOB = scheduling.DailyJob(

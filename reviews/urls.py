@@ -10,6 +10,7 @@ from reviews import views
 
 app_name = "reviews"
 
+# One path() per page: a declaration list, alike in form to every other URL list.
 urlpatterns = [
     path("practitioners/<slug:slug>/review/", views.write_review, name="write"),
     path("reviews/mine/", views.my_reviews, name="mine"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.services import mask_address
 from kernel.errors import DomainError
+from kernel.form_posts import post_form
 from practitioners.models import Practitioner, Procedure
 from reviews import author_selectors as selectors
 from reviews.forms import (
@@ -346,29 +347,22 @@ def invite(request: HttpRequest) -> HttpResponse:
         return refusal
     procedures = Procedure.objects.filter(is_active=True, practitioners=practitioner)
     form = InvitationForm(request.POST or None, procedures=procedures)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                invitation_create(
-                    practitioner=practitioner,
-                    procedure=form.cleaned_data["procedure"],
-                    email=form.cleaned_data["email"],
-                    treatment_date=form.cleaned_data["treatment_date"],
-                    created_by=request.user,
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-            else:
-                messages.success(
-                    request,
-                    f"Invitation sent to {form.cleaned_data['email']}. The link works once "
-                    "and expires in 30 days.",
-                )
-                return redirect("reviews:invite")
-        else:
-            status = 400
+    status = post_form(
+        request,
+        form,
+        lambda data: invitation_create(
+            practitioner=practitioner,
+            procedure=data["procedure"],
+            email=data["email"],
+            treatment_date=data["treatment_date"],
+            created_by=request.user,
+        ),
+        success=lambda data: (
+            f"Invitation sent to {data['email']}. The link works once and expires in 30 days."
+        ),
+    )
+    if status is None:
+        return redirect("reviews:invite")
     return render(
         request,
         "reviews/invite.html",
@@ -405,24 +399,14 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(selectors.published_reviews_of_practice(practitioner), pk=pk)
     existing = getattr(review, "response", None)
     form = ResponseForm(request.POST or None, initial={"body": existing.body if existing else ""})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                response_submit(
-                    review_id=review.pk, author=request.user, body=form.cleaned_data["body"]
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-                status = error.status
-            else:
-                messages.success(
-                    request,
-                    "Your response is saved and waits for moderation before it is shown.",
-                )
-                return redirect("reviews:practice")
-        else:
-            status = 400
+    status = post_form(
+        request,
+        form,
+        lambda data: response_submit(review_id=review.pk, author=request.user, body=data["body"]),
+        success="Your response is saved and waits for moderation before it is shown.",
+    )
+    if status is None:
+        return redirect("reviews:practice")
     return render(
         request,
         "reviews/respond.html",

@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from partners.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from partners.services import allow_insecure_webhooks
+from partners.subscriptions import allow_insecure_webhooks
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):

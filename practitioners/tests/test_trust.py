@@ -160,8 +160,8 @@ def test_the_reasons_and_the_stored_date_agree_every_day_around_a_lapse():
 
 @pytest.mark.django_db
 def test_one_no_among_the_sterilization_items_is_named_as_the_shortfall():
+    from practitioners.credentials import sterilization_shortfalls
     from practitioners.tests.factories import AttestationFactory
-    from practitioners.trust import sterilization_shortfalls
 
     complying = AttestationFactory(sterilization=True)
     reusing = AttestationFactory(sterilization=True, answers={"single_use_cartridges": False})

@@ -415,7 +415,7 @@ def test_a_failed_submission_leaves_no_evidence_file_behind(practitioner_owner, 
     def broken_record(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "record", broken_record)
+    monkeypatch.setattr("practitioners.services.submissions.record", broken_record)
     root = Path(settings.EVIDENCE_ROOT)
     before = {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
     with pytest.raises(RuntimeError):

@@ -6,7 +6,6 @@ nothing is published, and a decision on the version now shown goes through.
 """
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from reviews.models import PractitionerResponse, Review
 from reviews.moderation import moderate_review
 from reviews.services import response_submit, review_edit, review_publish
 from reviews.tests.factories import PractitionerResponseFactory, ReviewFactory
+from tests.races import at_once as _at_once
 
 ORIGINAL = (
     "The treatment was calm and careful; the clinic was spotless and the aftercare sheet "
@@ -231,27 +231,6 @@ def test_a_response_resubmitted_after_publication_shows_the_published_text_as_be
 
 
 # --- At the same moment (PostgreSQL: row locks; SQLite: the conditional UPDATE) ------------
-
-
-def _at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", call())
-        except Exception as error:  # the test inspects what each thread got
-            results[i] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.postgres

@@ -6,12 +6,10 @@ are serialised and ``kernel.workflow.transition`` only updates the row if its st
 still the one that was read — either way exactly one decision is recorded.
 """
 
-import threading
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from directory.tests.factories import UserFactory
 from kernel.errors import DomainError, StaleState
@@ -23,32 +21,11 @@ from reviews.moderation import claim_next, claim_review, moderate_review
 from reviews.services import review_publish
 from reviews.summaries import summary_drift
 from reviews.tests.factories import ComplicationFactory, ReviewFactory, RuleHitFactory
+from tests.races import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DECISIONS = ("review.published", "review.rejected", "review.changes_requested")
-
-
-def at_once(*calls):
-    """Run each call in its own thread, released together; return ("ok", value) or ("error", e)."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", call())
-        except Exception as error:  # the test inspects what each thread got
-            results[i] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_moderators_deciding_one_review_at_once_make_exactly_one_decision():

@@ -5,11 +5,9 @@ author's row (PostgreSQL), or inside SQLite's single write transaction, so concu
 submissions are counted one after another and never together past the limit.
 """
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from directory.tests.factories import UserFactory
 from kernel.errors import RateLimited
@@ -17,6 +15,7 @@ from practitioners.tests.factories import PractitionerFactory, procedure
 from reviews.models import Review
 from reviews.services import daily_limit, review_submit
 from reviews.tests.factories import last_month
+from tests.races import at_once as race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,27 +33,8 @@ FIELDS = {
 
 
 def at_once(calls):
-    """Run each call in its own thread, all released together; return what each got."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("stored", call())
-        except RateLimited as error:
-            results[index] = ("limited", error)
-        except Exception as error:  # anything else is a failure the test reports
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    """Race the submissions; a refusal for the daily limit is "limited", a success "stored"."""
+    return race(*calls, ok="stored", labels={RateLimited: "limited"}, join_timeout=120)
 
 
 def submission(author, practitioner):

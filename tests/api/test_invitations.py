@@ -1,7 +1,6 @@
 """POST /api/v1/review-invitations/: validated, e-mailed to the patient, idempotent."""
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
@@ -14,6 +13,7 @@ from partners.models import IdempotencyRecord
 from practitioners.tests.factories import PractitionerFactory, ProcedureFactory
 from reviews.invitations import hash_token
 from reviews.models import ReviewInvitation
+from tests.races import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -192,25 +192,13 @@ def test_concurrent_requests_with_one_idempotency_key_create_one_invitation(
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serializes every write transaction anyway")
     raw_key = client_with_scopes("read", "invite").raw_key
-    barrier = threading.Barrier(4)
-    responses = []
 
     def send():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
-        barrier.wait()
-        try:
-            responses.append(
-                client.post(URL, body(practitioner), format="json", HTTP_IDEMPOTENCY_KEY="race")
-            )
-        finally:
-            connection.close()
+        return client.post(URL, body(practitioner), format="json", HTTP_IDEMPOTENCY_KEY="race")
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = [response for _, response in at_once(*[send] * 4)]
 
     assert [r.status_code for r in responses] == [201] * 4
     assert len({r.json()["id"] for r in responses}) == 1

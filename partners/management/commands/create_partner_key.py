@@ -1,8 +1,8 @@
 """``manage.py create_partner_key NAME --scopes read,invite`` — print a new API key once."""
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from kernel.errors import DomainError
+from kernel.command_errors import refusal_as_command_error
 from partners.models import DEFAULT_RATE_PER_MINUTE
 from partners.services import partner_key_create
 
@@ -28,10 +28,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, name: str, scopes: str, rate: int, **options) -> None:
-        try:
+        with refusal_as_command_error():
             key, raw_key = partner_key_create(name=name, scopes=scopes, rate_per_minute=rate)
-        except DomainError as error:
-            raise CommandError(error.message) from None
         self.stderr.write(
             f"Key {key.prefix} for {key.partner.name}, scopes {','.join(key.scopes)}, "
             f"{key.rate_per_minute}/min. Store it now; it is not shown again:"

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kernel.errors import DomainError
+from kernel.command_errors import refusal_as_command_error
 from partners.models import Partner, WebhookEvent
 from partners.services import webhook_endpoint_create
 
@@ -23,10 +23,8 @@ class Command(BaseCommand):
         if partner is None:
             raise CommandError(f"No partner is called {name!r}; create a key for it first.")
         chosen = [event.strip() for event in events.split(",") if event.strip()] or None
-        try:
+        with refusal_as_command_error():
             endpoint, secret = webhook_endpoint_create(partner=partner, url=url, events=chosen)
-        except DomainError as error:
-            raise CommandError(error.message) from None
         self.stderr.write(
             f"Endpoint {endpoint.pk} for {partner.name}: {', '.join(endpoint.events)}. "
             "Its signing secret (not shown again):"

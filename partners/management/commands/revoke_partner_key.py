@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kernel.errors import DomainError
+from kernel.command_errors import refusal_as_command_error
 from partners.models import PartnerKey
 from partners.services import partner_key_revoke
 
@@ -17,8 +17,6 @@ class Command(BaseCommand):
         key = PartnerKey.objects.filter(prefix=prefix.strip()).first()
         if key is None:
             raise CommandError(f"No key has the prefix {prefix!r}.")
-        try:
+        with refusal_as_command_error():
             partner_key_revoke(key_id=key.pk)
-        except DomainError as error:
-            raise CommandError(error.message) from None
         self.stdout.write(f"Revoked {key.prefix} ({key.partner}).")
