@@ -27,7 +27,7 @@ broadest) rather than every request.
 import bisect
 import itertools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -234,25 +234,33 @@ def _search_params(
     return params, search_class(present, sort), (q_frequency, radius, page)
 
 
+def distinct(count: int, draw: Callable[[], Request], what: str) -> list[Request]:
+    """``count`` requests of distinct paths from ``draw``, in the order first drawn."""
+    seen: set[str] = set()
+    found: list[Request] = []
+    for _ in range(count * 50):
+        if len(found) == count:
+            return found
+        request = draw()
+        if request.path not in seen:
+            seen.add(request.path)
+            found.append(request)
+    if len(found) < count:
+        raise ValueError(f"the vocabulary is too small for {count} distinct {what}")
+    return found
+
+
 def searches(vocabulary: Vocabulary, count: int, seed: int, *, api: bool = False) -> list[Request]:
     """``count`` distinct search requests (HTML, or the API list with ``api=True``)."""
     rng = random.Random(f"search:{seed}:{'api' if api else 'html'}")
     kind, base = ("api_list", API_LIST_PATH) if api else ("search", SEARCH_PATH)
-    seen: set[str] = set()
-    found: list[Request] = []
-    attempts = 0
-    while len(found) < count:
-        attempts += 1
-        if attempts > count * 50:
-            raise ValueError(f"the vocabulary is too small for {count} distinct searches")
+
+    def draw() -> Request:
         params, query_class, breadth = _search_params(rng, vocabulary, api=api)
         query = urlencode(params)
-        path = f"{base}?{query}" if query else base
-        if path in seen:
-            continue
-        seen.add(path)
-        found.append(Request(kind, path, query_class, breadth))
-    return found
+        return Request(kind, f"{base}?{query}" if query else base, query_class, breadth)
+
+    return distinct(count, draw, "searches")
 
 
 # -- Profiles and API details --------------------------------------------------------------
@@ -336,21 +344,14 @@ def _fhir_params(rng: random.Random, vocabulary: Vocabulary) -> tuple[str, list,
 def fhir_searches(vocabulary: Vocabulary, count: int, seed: int) -> list[Request]:
     """``count`` distinct FHIR searches, each of class ``fhir <type> | <parameters>``."""
     rng = random.Random(f"fhir_search:{seed}")
-    seen: set[str] = set()
-    found: list[Request] = []
-    attempts = 0
-    while len(found) < count:
-        attempts += 1
-        if attempts > count * 50:
-            raise ValueError(f"the vocabulary is too small for {count} distinct FHIR searches")
+
+    def draw() -> Request:
         kind, params, radius = _fhir_params(rng, vocabulary)
-        path = f"{FHIR_PATH}{kind}?{urlencode(params)}"
-        if path in seen:
-            continue
-        seen.add(path)
         query_class = f"fhir {kind} | {'+'.join(name for name, _ in params)}"
-        found.append(Request("fhir_search", path, query_class, (0, radius, 1)))
-    return found
+        path = f"{FHIR_PATH}{kind}?{urlencode(params)}"
+        return Request("fhir_search", path, query_class, (0, radius, 1))
+
+    return distinct(count, draw, "FHIR searches")
 
 
 def build(vocabulary: Vocabulary, *, seed: int, distinct: int) -> Workload:
