@@ -1,4 +1,8 @@
-"""Bulk exports: one row per ``$export`` request, and where its files are."""
+"""Bulk exports: one row per ``$export`` request, and where its files are.
+
+Choices and field declarations that look like other apps' are declarations (each names its
+own statuses and columns), not logic one piece could serve.
+"""
 
 import uuid
 

@@ -1,4 +1,7 @@
-"""Mounted at /fhir/r4/ (canonical.MOUNT). No trailing slashes: FHIR's URLs have none."""
+"""Mounted at /fhir/r4/ (canonical.MOUNT). No trailing slashes: FHIR's URLs have none.
+
+Route declarations look like every URL map's; each names its own views.
+"""
 
 from django.urls import path, re_path
 
