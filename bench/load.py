@@ -2,7 +2,7 @@
 
 The load requests one URL again and again, or walks a file of paths (``paths_file``):
 each thread of wrk (or the Python generator's one loop) takes the next path for every
-request, from its own starting line. Paths under ``/api/`` carry ``api_header``.
+request, from its own starting line. Paths under ``/api/`` and ``/fhir/`` carry ``api_header``.
 """
 
 import json

@@ -4,8 +4,8 @@
 keeps N keep-alive connections busy for the duration, each sending the next request as
 soon as the previous response is read (as wrk does), and prints the same one-line JSON
 summary as ``wrk_report.lua``. With ``--paths FILE`` it requests the file's paths (one a
-line) in turn from ``--offset`` instead of the URL's, paths under ``/api/`` carrying
-``--api-header``, and counts the page cache's verdicts as ``wrk_paths.lua`` does.
+line) in turn from ``--offset`` instead of the URL's, paths under ``/api/`` and ``/fhir/``
+carrying ``--api-header``, and counts the page cache's verdicts as ``wrk_paths.lua`` does.
 
 It is asyncio on raw sockets with no dependency, so it costs more CPU per request than
 wrk: page throughput is always compared with the floor measured by the same generator in
@@ -19,6 +19,9 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+# The paths that need a partner key: the REST API and the FHIR API.
+KEYED_PATHS = ("/api/", "/fhir/")
 
 
 @dataclass
@@ -165,7 +168,7 @@ async def run(
             _request(
                 path,
                 parts.netloc,
-                [*headers, api_header] if api_header and path.startswith("/api/") else headers,
+                [*headers, api_header] if api_header and path.startswith(KEYED_PATHS) else headers,
             )
             for path in paths
         ]
@@ -211,7 +214,9 @@ def main() -> None:
     parser.add_argument("--header", action="append", default=[])
     parser.add_argument("--paths", help="a file of paths to request in turn, one a line")
     parser.add_argument("--offset", type=int, default=0, help="the line to start from")
-    parser.add_argument("--api-header", default="", help="a header for paths under /api/")
+    parser.add_argument(
+        "--api-header", default="", help="a header for paths under /api/ and /fhir/"
+    )
     args = parser.parse_args()
     paths = None
     if args.paths:

@@ -38,7 +38,7 @@ SEARCH_FILTERS: dict[str, dict[str, str]] = {
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    kind: str  # search | profile | api_list | api_detail
+    kind: str  # search | profile | api_list | api_detail | fhir_search
     path: str
     api: bool = False
 
@@ -147,10 +147,11 @@ def hot_urls(targets: Targets) -> list[Scenario]:
 
 
 def create_partner_key() -> tuple[int, str]:
-    """A read key for this run, rated high enough that the load is never throttled."""
+    """A read (and FHIR) key for this run, rated high enough that the load is never
+    throttled."""
     from partners.services import partner_key_create
 
-    key, raw = partner_key_create(name="Benchmark", scopes="read", rate_per_minute=100_000)
+    key, raw = partner_key_create(name="Benchmark", scopes="read,fhir", rate_per_minute=100_000)
     return key.pk, raw
 
 

@@ -11,6 +11,9 @@ so the same data and the same seed always give the same requests in the same ord
   (repeatable), ``sort``, ``page`` 1 to 5). The API list uses the same generator without
   ``page`` (it pages with cursors) and with an occasional ``page_size``.
 - ``profiles`` and ``api_details`` — distinct practitioners.
+- ``fhir_searches`` — distinct FHIR searches (``/fhir/r4/``): practitioners by name, roles
+  by procedure, clinics near a point, verification results of a practitioner, with and
+  without includes and ``_count``.
 - ``tail_sequence`` — every request a different one, each kind in its share of traffic.
 - ``zipf_sequence`` — popular requests repeat: rank *r* of each kind's pool is asked for
   with a probability proportional to 1/r^s, as real traffic does.
@@ -24,18 +27,19 @@ broadest) rather than every request.
 import bisect
 import itertools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 SEARCH_PATH = "/practitioners/"
 API_LIST_PATH = "/api/v1/practitioners/"
+FHIR_PATH = "/fhir/r4/"
 
 # The page kinds the benchmark loads, with the path prefix that tells them apart. A new
-# kind (the FHIR search, say) adds one entry here, a pool in ``Workload`` and its budgets
+# kind adds one entry here (and in MIX_WEIGHTS), a pool in ``Workload`` and its budgets
 # in bench.report.
-KINDS = ("search", "profile", "api_list", "api_detail")
-API_KINDS = frozenset({"api_list", "api_detail"})
+KINDS = ("search", "profile", "api_list", "api_detail", "fhir_search")
+API_KINDS = frozenset({"api_list", "api_detail", "fhir_search"})
 
 # The search filters in the order the search form sends them; "location" is ``near`` or
 # ``lat``+``lng``, with ``radius_km`` some of the time.
@@ -62,7 +66,15 @@ REVIEW_FILTERS = ("complication", "skin_type", "rating", "page")
 PROFILE_FILTERED_SHARE = 0.25
 
 # The share of each kind in the mixed runs (the long-tail mix and the Zipf mix).
-MIX_WEIGHTS = {"search": 50, "profile": 30, "api_list": 12, "api_detail": 8}
+MIX_WEIGHTS = {"search": 50, "profile": 30, "api_list": 12, "api_detail": 8, "fhir_search": 5}
+# The FHIR searches: which resource type (weights), and the page sizes asked for.
+FHIR_TYPE_WEIGHTS = {
+    "PractitionerRole": 40,
+    "Practitioner": 25,
+    "Location": 20,
+    "VerificationResult": 15,
+}
+FHIR_COUNTS = ("10", "20", "50", "100")
 ZIPF_EXPONENT = 1.0
 
 
@@ -222,25 +234,33 @@ def _search_params(
     return params, search_class(present, sort), (q_frequency, radius, page)
 
 
+def distinct(count: int, draw: Callable[[], Request], what: str) -> list[Request]:
+    """``count`` requests of distinct paths from ``draw``, in the order first drawn."""
+    seen: set[str] = set()
+    found: list[Request] = []
+    for _ in range(count * 50):
+        if len(found) == count:
+            return found
+        request = draw()
+        if request.path not in seen:
+            seen.add(request.path)
+            found.append(request)
+    if len(found) < count:
+        raise ValueError(f"the vocabulary is too small for {count} distinct {what}")
+    return found
+
+
 def searches(vocabulary: Vocabulary, count: int, seed: int, *, api: bool = False) -> list[Request]:
     """``count`` distinct search requests (HTML, or the API list with ``api=True``)."""
     rng = random.Random(f"search:{seed}:{'api' if api else 'html'}")
     kind, base = ("api_list", API_LIST_PATH) if api else ("search", SEARCH_PATH)
-    seen: set[str] = set()
-    found: list[Request] = []
-    attempts = 0
-    while len(found) < count:
-        attempts += 1
-        if attempts > count * 50:
-            raise ValueError(f"the vocabulary is too small for {count} distinct searches")
+
+    def draw() -> Request:
         params, query_class, breadth = _search_params(rng, vocabulary, api=api)
         query = urlencode(params)
-        path = f"{base}?{query}" if query else base
-        if path in seen:
-            continue
-        seen.add(path)
-        found.append(Request(kind, path, query_class, breadth))
-    return found
+        return Request(kind, f"{base}?{query}" if query else base, query_class, breadth)
+
+    return distinct(count, draw, "searches")
 
 
 # -- Profiles and API details --------------------------------------------------------------
@@ -288,6 +308,52 @@ def api_details(vocabulary: Vocabulary, count: int, seed: int) -> list[Request]:
     ]
 
 
+# -- FHIR searches ---------------------------------------------------------------------------
+
+
+def _fhir_params(rng: random.Random, vocabulary: Vocabulary) -> tuple[str, list, float]:
+    """A resource type, its search parameters, and the radius of a ``near`` search."""
+    kind = _weighted(rng, FHIR_TYPE_WEIGHTS)
+    params: list[tuple[str, str]] = []
+    radius = 0.0
+    if kind == "Practitioner":
+        surname = rng.choice(vocabulary.surnames)[0]
+        params.append(("name", surname[: rng.randint(min(3, len(surname)), len(surname))]))
+        if rng.random() < 0.3:
+            params.append(("_revinclude", "PractitionerRole:practitioner"))
+    elif kind == "PractitionerRole":
+        params.append(("specialty", rng.choice(vocabulary.procedures)))
+        if rng.random() < 0.5:
+            params.append(("_lastUpdated", f"ge{rng.randint(2020, 2026)}-{rng.randint(1, 12):02d}"))
+        if rng.random() < 0.5:
+            params.append(("_include", "PractitionerRole:practitioner"))
+    elif kind == "Location":
+        lat, lng = rng.choice(vocabulary.coordinates)
+        radius = float(rng.choice(RADII))
+        point = f"{lat + rng.uniform(-0.05, 0.05):.4f}|{lng + rng.uniform(-0.05, 0.05):.4f}"
+        params.append(("near", f"{point}|{radius:g}|km"))
+    else:
+        params.append(("target", f"Practitioner/{rng.choice(vocabulary.practitioner_ids)}"))
+        if rng.random() < 0.3:
+            params.append(("_include", "VerificationResult:target"))
+    if rng.random() < 0.5:
+        params.append(("_count", rng.choice(FHIR_COUNTS)))
+    return kind, params, radius
+
+
+def fhir_searches(vocabulary: Vocabulary, count: int, seed: int) -> list[Request]:
+    """``count`` distinct FHIR searches, each of class ``fhir <type> | <parameters>``."""
+    rng = random.Random(f"fhir_search:{seed}")
+
+    def draw() -> Request:
+        kind, params, radius = _fhir_params(rng, vocabulary)
+        query_class = f"fhir {kind} | {'+'.join(name for name, _ in params)}"
+        path = f"{FHIR_PATH}{kind}?{urlencode(params)}"
+        return Request("fhir_search", path, query_class, (0, radius, 1))
+
+    return distinct(count, draw, "FHIR searches")
+
+
 def build(vocabulary: Vocabulary, *, seed: int, distinct: int) -> Workload:
     """Every kind's pool of ``distinct`` requests."""
     workload = Workload(seed=seed)
@@ -295,6 +361,7 @@ def build(vocabulary: Vocabulary, *, seed: int, distinct: int) -> Workload:
     workload.pools["profile"] = profiles(vocabulary, distinct, seed)
     workload.pools["api_list"] = searches(vocabulary, distinct, seed, api=True)
     workload.pools["api_detail"] = api_details(vocabulary, distinct, seed)
+    workload.pools["fhir_search"] = fhir_searches(vocabulary, distinct, seed)
     return workload
 
 

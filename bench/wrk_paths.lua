@@ -1,7 +1,7 @@
 -- Walks a file of request paths, one per line, instead of requesting one URL again and again.
 -- wrk --script=wrk_paths.lua URL -- PATHS_FILE REGIONS OFFSET [API_HEADER]
 -- Thread i starts at OFFSET + i * (lines / REGIONS) and takes the next line for every
--- request, wrapping at the end. Paths under /api/ carry API_HEADER ("Name: value").
+-- request, wrapping at the end. Paths under /api/ and /fhir/ carry API_HEADER ("Name: value").
 -- Counts the page cache's verdicts (X-Page-Cache: hit, miss, or none) and prints wrk's
 -- summary as one JSON line the harness reads (latencies in microseconds).
 local threads = {}
@@ -23,7 +23,7 @@ function init(args)
   prepared = {}
   for line in io.lines(args[1]) do
     if line ~= "" then
-      if api_headers and line:sub(1, 5) == "/api/" then
+      if api_headers and (line:sub(1, 5) == "/api/" or line:sub(1, 6) == "/fhir/") then
         local headers = {}
         for name, value in pairs(api_headers) do headers[name] = value end
         prepared[#prepared + 1] = wrk.format("GET", line, headers)

@@ -51,6 +51,13 @@ PUBLISHED: tuple[Doc, ...] = (
         "and webhooks.",
     ),
     Doc(
+        slug="fhir",
+        path=f"{DOCS_DIR}/fhir.md",
+        title="FHIR R4 API guide",
+        summary="Practitioners, roles, clinics and verification results as FHIR R4, "
+        "search, the safety-summary extension and bulk export.",
+    ),
+    Doc(
         slug="product",
         path=f"{DOCS_DIR}/product.md",
         title="How the directory works",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "reviews",
     "listings",
     "partners",
+    "fhir_api",
     "demo",
     "directory",
     # Django's admin on a site that requires the second factor (accounts/admin_site.py).
@@ -271,6 +272,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Evidence files are never under MEDIA_ROOT: only a permission-checking view serves them.
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
+# FHIR bulk export files: private too, served only to the partner's key (fhir_api).
+FHIR_EXPORT_ROOT = Path(env_str("FHIR_EXPORT_ROOT", str(BASE_DIR / "var" / "fhir-exports")))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_MAX_FILES = 10
 # Form fields and API bodies; a page request may add EVIDENCE_MAX_FILES files (limits.py).
@@ -280,6 +283,10 @@ STORAGES = {
     "evidence": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": EVIDENCE_ROOT, "base_url": None},
+    },
+    "fhir_exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": FHIR_EXPORT_ROOT, "base_url": None},
     },
     "staticfiles": {
         "BACKEND": (

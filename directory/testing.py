@@ -27,3 +27,7 @@ os.environ.setdefault(
 os.environ.setdefault(
     "EVIDENCE_ROOT", os.path.join(tempfile.gettempdir(), f"directory-test-evidence-{os.getpid()}")
 )
+os.environ.setdefault(
+    "FHIR_EXPORT_ROOT",
+    os.path.join(tempfile.gettempdir(), f"directory-test-fhir-exports-{os.getpid()}"),
+)

@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("reviews.moderation_urls")),
     path("admin/", admin.site.urls),
     path("api/", include("directory.api_urls")),
+    # The FHIR R4 directory API (docs/fhir.md): read-only, for partner keys.
+    path("fhir/r4/", include("fhir_api.urls")),
     path("docs/", include("directory.docs_views")),
     # Django's set_language (POST, CSRF-checked): the footer's language switch.
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,20 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+# The FHIR API's mount (fhir_api) and its one error shape, for the answers the kernel gives
+# before or around a view (refused requests, 400 and 503 handlers).
+FHIR_PREFIX = "/fhir/"
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+
+
+def operation_outcome(message: str, *, issue: str, severity: str = "error") -> dict:
+    """FHIR's error shape: an OperationOutcome with one issue (http://hl7.org/fhir/issue-type)."""
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": issue, "diagnostics": message}],
+    }
+
+
 class DomainError(Exception):
     """A business rule refused the action; ``message`` is safe to show to the user."""
 

@@ -36,7 +36,7 @@ from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
-from kernel.errors import error_body
+from kernel.errors import FHIR_JSON, FHIR_PREFIX, error_body, operation_outcome
 
 MAX_TARGET_BYTES = 4096
 MAX_HEADER_BYTES = 8190
@@ -59,6 +59,18 @@ def page_body_max_bytes() -> int:
 
 def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
+
+
+def is_fhir(request: HttpRequest) -> bool:
+    return request.path_info.startswith(FHIR_PREFIX)
+
+
+def fhir_refusal(message: str, status: int) -> JsonResponse:
+    """A refusal under /fhir/: an OperationOutcome, never a page."""
+    issue = "too-costly" if status in (413, 414, 431) else "invalid"
+    return JsonResponse(
+        operation_outcome(message, issue=issue), status=status, content_type=FHIR_JSON
+    )
 
 
 @dataclass(frozen=True)
@@ -162,8 +174,11 @@ def form_fields_too_large() -> Refusal:
 
 
 def refusal_response(request: HttpRequest, refusal: Refusal) -> HttpResponse:
-    """The refusal as JSON in the API's error shape under /api/, as a page elsewhere."""
-    if is_api(request):
+    """The refusal as JSON in the API's error shape under /api/ (an OperationOutcome under
+    /fhir/), as a page elsewhere."""
+    if is_fhir(request):
+        response = fhir_refusal(refusal.message, refusal.status)
+    elif is_api(request):
         response = JsonResponse(error_body(refusal.code, refusal.message), status=refusal.status)
     else:
         # Rendered without the request: reading the session or the user could need the
@@ -200,6 +215,8 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
             body_too_large(api_body_max_bytes()) if is_api(request) else form_fields_too_large()
         )
         return refusal_response(request, refusal)
+    if is_fhir(request):
+        return fhir_refusal("The request is malformed and cannot be answered.", 400)
     if is_api(request):
         return JsonResponse(
             error_body("bad_request", "The request is malformed and cannot be answered."),

@@ -27,9 +27,24 @@ RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_MESSAGE = "The directory is briefly unavailable. Please try again in a minute."
 
 
+def _operation_outcome(message: str, status: int, issue: str) -> JsonResponse:
+    # FHIR's error shape (kernel.errors.operation_outcome), spelled out like the API's below.
+    return JsonResponse(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": issue, "diagnostics": message}],
+        },
+        status=status,
+        content_type="application/fhir+json; charset=utf-8",
+    )
+
+
 def service_unavailable(request: HttpRequest | None) -> HttpResponse:
-    """503 with a Retry-After: JSON for the API, the friendly page for everyone else."""
-    if request is not None and request.path.startswith("/api/"):
+    """503 with a Retry-After: JSON for the API (an OperationOutcome for the FHIR API), the
+    friendly page for everyone else."""
+    if request is not None and request.path.startswith("/fhir/"):
+        response = _operation_outcome(UNAVAILABLE_MESSAGE, 503, "transient")
+    elif request is not None and request.path.startswith("/api/"):
         # The API's error shape (kernel.errors.error_body), spelled out: this module
         # must answer with nothing but the standard library and Django.
         response = JsonResponse(
@@ -119,6 +134,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_ERRORS):
         return service_unavailable(request)
+    if request.path.startswith("/fhir/"):
+        return _operation_outcome(
+            "Something went wrong on our side; it has been logged.", 500, "exception"
+        )
     if request.path.startswith("/api/"):
         message = "Something went wrong on our side; it has been logged."
         return JsonResponse(

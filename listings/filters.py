@@ -279,24 +279,30 @@ class PractitionerFilterSet(django_filters.FilterSet):
         return order_by_sort(queryset, self.sort_order)
 
 
-def within_radius(queryset: QuerySet, place: geo.Place, radius_km: float) -> QuerySet:
+def within_radius(
+    queryset: QuerySet, place: geo.Place, radius_km: float, *, prefix: str = "clinic__"
+) -> QuerySet:
     """Practitioners whose clinic is within ``radius_km``, annotated with ``distance_km``.
 
+    ``prefix`` leads from the queryset's rows to the clinic ("" for clinics themselves).
     The bounding box lets the (latitude, longitude) index discard far clinics before the
     exact distance is computed for the few that are left.
     """
     box = geo.bounding_box(place.latitude, place.longitude, radius_km)
-    queryset = queryset.filter(clinic__latitude__gte=box.min_lat, clinic__latitude__lte=box.max_lat)
+    queryset = queryset.filter(
+        **{f"{prefix}latitude__gte": box.min_lat, f"{prefix}latitude__lte": box.max_lat}
+    )
     if box.crosses_antimeridian:
         queryset = queryset.filter(
-            Q(clinic__longitude__gte=box.min_lng) | Q(clinic__longitude__lte=box.max_lng)
+            Q(**{f"{prefix}longitude__gte": box.min_lng})
+            | Q(**{f"{prefix}longitude__lte": box.max_lng})
         )
     else:
         queryset = queryset.filter(
-            clinic__longitude__gte=box.min_lng, clinic__longitude__lte=box.max_lng
+            **{f"{prefix}longitude__gte": box.min_lng, f"{prefix}longitude__lte": box.max_lng}
         )
     return queryset.annotate(
-        distance_km=geo.distance_km(place.latitude, place.longitude, prefix="clinic__")
+        distance_km=geo.distance_km(place.latitude, place.longitude, prefix=prefix)
     ).filter(distance_km__lte=radius_km)
 
 

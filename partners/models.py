@@ -22,6 +22,7 @@ class Scope(models.TextChoices):
     READ = "read", "Read the directory"
     INVITE = "invite", "Send review invitations"
     WEBHOOKS = "webhooks", "Manage webhook endpoints"
+    FHIR = "fhir", "Read the FHIR R4 directory API"
 
 
 DEFAULT_RATE_PER_MINUTE = 600
@@ -49,7 +50,7 @@ class PartnerKey(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="keys")
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    scopes = models.JSONField(default=list, help_text="Any of: read, invite, webhooks.")
+    scopes = models.JSONField(default=list, help_text="Any of: read, invite, webhooks, fhir.")
     rate_per_minute = models.PositiveIntegerField(
         default=DEFAULT_RATE_PER_MINUTE,
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],

@@ -51,6 +51,11 @@ _BENCHMARK = (
     "the benchmark seeds 1M reviews and loads the site for many minutes: it is run by hand "
     "(docs/performance.md); bench/tests/ tests its parts"
 )
+_FHIR_TESTS = "fhir_api/tests"
+_FHIR_REQUEST = (
+    "a request to the demo make run serves on port 8000 with the key docs/fhir.md makes (the "
+    "quick-start test serves on a free port); fhir_api/tests/ sends the same requests"
+)
 _BACKUP = (
     "a PostgreSQL backup and restore: tests/backup/test_backup_restore.py does it with the "
     "same options on CI's PostgreSQL pass"
@@ -150,6 +155,70 @@ COVERED_ELSEWHERE: dict[str, tuple[str, str]] = {
         _QUICKSTART,
         "sets the production variables (the … are the operator's own values); the "
         "production commands are run with such variables",
+    ),
+    # docs/fhir.md: requests to make run's demo.
+    "curl http://127.0.0.1:8000/fhir/r4/metadata": (_FHIR_TESTS, _FHIR_REQUEST),
+    'curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/fhir/r4/Practitioner/1': (
+        _FHIR_TESTS,
+        _FHIR_REQUEST,
+    ),
+    ('curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/fhir/r4/PractitionerRole/1'): (
+        _FHIR_TESTS,
+        _FHIR_REQUEST,
+    ),
+    (
+        'curl -H "Authorization: Bearer $KEY" '
+        '"http://127.0.0.1:8000/fhir/r4/Practitioner?name=dana"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" "http://127.0.0.1:8000/fhir/r4/Practitioner?ide'
+        'ntifier=http://hl7.org/fhir/sid/us-npi|2722408749"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" "http://127.0.0.1:8000/fhir/r4/PractitionerRole'
+        "?specialty=microneedling&location.address-state=TX&_include=PractitionerRole:practit"
+        'ioner"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" '
+        '"http://127.0.0.1:8000/fhir/r4/Location?near=30.27|-97.74|25|km"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" '
+        '"http://127.0.0.1:8000/fhir/r4/VerificationResult?target=Practitioner/1"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" "http://127.0.0.1:8000/fhir/r4/Practitioner?_id'
+        '=1&_revinclude=VerificationResult:target&_revinclude=PractitionerRole:practitioner"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" '
+        '"http://127.0.0.1:8000/fhir/r4/Practitioner?_lastUpdated=ge2020-01-01&_count=5"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" '
+        '"http://127.0.0.1:8000/fhir/r4/Practitioner?_count=2&_cursor=2"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    "curl http://127.0.0.1:8000/fhir/r4/StructureDefinition/safety-summary": (
+        _FHIR_TESTS,
+        _FHIR_REQUEST,
+    ),
+    (
+        "export STATUS=$(curl -s -o /dev/null -w '%header{content-location}' -H "
+        '"Authorization: Bearer $KEY" -H "Accept: application/fhir+json" -H "Prefer: '
+        'respond-async" '
+        "'http://127.0.0.1:8000/fhir/r4/$export?_type=Practitioner,VerificationResult')"
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    'curl -i -H "Authorization: Bearer $KEY" "$STATUS"': (_FHIR_TESTS, _FHIR_REQUEST),
+    (
+        'curl -H "Authorization: Bearer $KEY" "$(curl -s -H "Authorization: Bearer $KEY" '
+        '"$STATUS" | python3 -c \'import json, sys; '
+        'print(json.load(sys.stdin)["output"][0]["url"])\')"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    'curl -X DELETE -H "Authorization: Bearer $KEY" "$STATUS"': (_FHIR_TESTS, _FHIR_REQUEST),
+    'curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/fhir/r4/Patient': (
+        _FHIR_TESTS,
+        _FHIR_REQUEST,
     ),
 }
 

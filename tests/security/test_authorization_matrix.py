@@ -96,6 +96,10 @@ API_READ = "401 401 200 403 403 200 401"
 API_READ_ONLY = "401 401 405 403 403 405 401"
 API_PUBLIC = "200 200 200 200 200 200 200"
 API_NOBODY = "405 405 405 405 405 405 405"
+# The FHIR API needs the fhir scope besides read, which none of these keys holds (its own
+# tests use keys that do); whatever the method, the key is checked first.
+FHIR_KEYED = "401 401 403 403 403 403 401"
+FHIR_NO_EXPORT = "00000000-0000-4000-8000-000000000000"
 
 TABLE: dict[str, Row] = {
     "": page("/", GET=EVERYONE, POST=NOBODY),
@@ -399,6 +403,33 @@ TABLE: dict[str, Row] = {
     "api/docs/": api("/api/docs/", GET=API_PUBLIC, POST=API_NOBODY),
     "api/^[\\s\\S]*$": api(
         "/api/v1/no-such-endpoint/",
+        GET="404 404 404 404 404 404 404",
+        POST="404 404 404 404 404 404 404",
+    ),
+    # The FHIR R4 API (fhir_api, docs/fhir.md): read-only, for keys with read and fhir; its
+    # conformance resources are public, like the API schema.
+    "fhir/r4/metadata": api("/fhir/r4/metadata", GET=API_PUBLIC, POST=API_NOBODY),
+    "fhir/r4/StructureDefinition/<str:fhir_id>": api(
+        "/fhir/r4/StructureDefinition/safety-summary", GET=API_PUBLIC, POST=API_NOBODY
+    ),
+    "fhir/r4/CodeSystem/<str:fhir_id>": api(
+        "/fhir/r4/CodeSystem/procedure", GET=API_PUBLIC, POST=API_NOBODY
+    ),
+    "fhir/r4/<str:kind>": api("/fhir/r4/Practitioner", GET=FHIR_KEYED, POST=FHIR_KEYED),
+    "fhir/r4/<str:kind>/<str:fhir_id>": api(
+        lambda w: f"/fhir/r4/Practitioner/{w.practitioner.pk}", GET=FHIR_KEYED, POST=FHIR_KEYED
+    ),
+    "fhir/r4/$export": api("/fhir/r4/$export", GET=FHIR_KEYED, POST=FHIR_KEYED),
+    "fhir/r4/$export-status/<uuid:export_id>": api(
+        f"/fhir/r4/$export-status/{FHIR_NO_EXPORT}", GET=FHIR_KEYED, POST=FHIR_KEYED
+    ),
+    "fhir/r4/$export-file/<uuid:export_id>/<str:kind>.ndjson": api(
+        f"/fhir/r4/$export-file/{FHIR_NO_EXPORT}/Practitioner.ndjson",
+        GET=FHIR_KEYED,
+        POST=FHIR_KEYED,
+    ),
+    "fhir/r4/^[\\s\\S]*$": api(
+        "/fhir/r4/no/such/interaction",
         GET="404 404 404 404 404 404 404",
         POST="404 404 404 404 404 404 404",
     ),

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scopes",
             default="read",
-            help="Comma-separated: read, invite, webhooks (default: read).",
+            help="Comma-separated: read, invite, webhooks, fhir (default: read).",
         )
         parser.add_argument(
             "--rate",

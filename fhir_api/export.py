@@ -1,0 +1,140 @@
+"""Bulk Data export (FHIR Bulk Data Access, system level): the files an export writes,
+its manifest, cancelling it and forgetting it.
+
+The task writes one NDJSON file per resource type. Rows are read with
+``iterator(chunk_size=…)`` and built a chunk at a time into a temporary file, so memory
+stays bounded however many practitioners there are; the file then goes to the private
+``fhir_exports`` storage, which no URL serves — only the key-checked file view.
+"""
+
+import itertools
+import json
+import logging
+import tempfile
+from datetime import datetime, timedelta
+
+from django.core.files import File
+from django.core.files.storage import storages
+from django.utils import timezone
+
+from fhir_api.models import BulkExport, ExportStatus
+from fhir_api.registry import TYPES
+from fhir_api.resources.base import LAST_UPDATED
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 500
+# How long an export's files stay downloadable; the daily job deletes older ones.
+EXPORT_LIFETIME = timedelta(hours=24)
+NDJSON = "application/fhir+ndjson"
+
+
+def export_storage():
+    return storages["fhir_exports"]
+
+
+def rows_to_export(kind_name: str, since: datetime | None):
+    """A type's rows in id order; with ``_since``, those changed after it. A type that
+    records no change time (Organization, Location) is exported whole: a superset is
+    what the guide asks for when the server cannot tell."""
+    kind = TYPES[kind_name]
+    rows = kind.queryset().order_by("pk")
+    if since is not None and kind.has_last_updated:
+        rows = rows.filter(**{f"{LAST_UPDATED}__gt": since})
+    return rows
+
+
+def write_ndjson(export: BulkExport, kind_name: str) -> int:
+    """Write one type's file; returns how many resources it holds."""
+    kind, today, count = TYPES[kind_name], timezone.localdate(), 0
+    rows = rows_to_export(kind_name, export.since).iterator(chunk_size=CHUNK_SIZE)
+    with tempfile.TemporaryFile() as buffer:
+        for chunk in itertools.batched(rows, CHUNK_SIZE):
+            if kind.prepare:
+                kind.prepare(list(chunk))
+            for row in chunk:
+                line = json.dumps(kind.build(row, today), separators=(",", ":"))
+                buffer.write(line.encode() + b"\n")
+            count += len(chunk)
+        if count:
+            buffer.seek(0)
+            export_storage().save(export.file_name(kind_name), File(buffer))
+    return count
+
+
+def cancelled(export: BulkExport) -> bool:
+    return (
+        not BulkExport.objects.filter(pk=export.pk).exclude(status=ExportStatus.CANCELLED).exists()
+    )
+
+
+def run(export: BulkExport) -> None:
+    """Write every asked type, recording progress; stop (and clean up) if cancelled."""
+    started = BulkExport.objects.filter(pk=export.pk, status=ExportStatus.QUEUED)
+    if not started.update(status=ExportStatus.RUNNING):
+        return  # cancelled before the worker took it
+    output = []
+    for done, kind_name in enumerate(export.types):
+        if cancelled(export):
+            delete_files(export)
+            return
+        count = write_ndjson(export, kind_name)
+        if count:
+            output.append({"type": kind_name, "file": export.file_name(kind_name), "count": count})
+        BulkExport.objects.filter(pk=export.pk).exclude(status=ExportStatus.CANCELLED).update(
+            progress=f"{done + 1} of {len(export.types)} resource types written", output=output
+        )
+    finished = BulkExport.objects.filter(pk=export.pk).exclude(status=ExportStatus.CANCELLED)
+    if not finished.update(status=ExportStatus.DONE, finished_at=timezone.now()):
+        delete_files(export)
+
+
+def fail(export_id, error: Exception) -> None:
+    logger.exception("FHIR export %s failed", export_id, exc_info=error)
+    BulkExport.objects.filter(pk=export_id).update(
+        status=ExportStatus.FAILED,
+        error="The export failed on our side; it has been logged. Start a new one.",
+        finished_at=timezone.now(),
+    )
+
+
+def manifest(export: BulkExport, file_url) -> dict:
+    """The completed export's manifest; ``file_url(kind)`` is each file's absolute URL."""
+    return {
+        "transactionTime": export.transaction_time.isoformat(),
+        "request": export.request_url,
+        "requiresAccessToken": True,
+        "output": [
+            {"type": item["type"], "url": file_url(item["type"]), "count": item["count"]}
+            for item in export.output
+        ],
+        "error": [],
+    }
+
+
+def delete_files(export: BulkExport) -> None:
+    storage = export_storage()
+    if not storage.exists(export.folder):
+        return
+    _, files = storage.listdir(export.folder)
+    for name in files:
+        storage.delete(f"{export.folder}/{name}")
+    storage.delete(export.folder)
+
+
+def cancel(export: BulkExport) -> None:
+    """DELETE on the status URL: the task stops at its next type; files go now."""
+    BulkExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.CANCELLED, finished_at=timezone.now()
+    )
+    delete_files(export)
+
+
+def expire_exports(now: datetime | None = None) -> int:
+    """Delete exports (rows and files) requested more than ``EXPORT_LIFETIME`` ago."""
+    cutoff = (now or timezone.now()) - EXPORT_LIFETIME
+    expired = list(BulkExport.objects.filter(created_at__lt=cutoff))
+    for export in expired:
+        delete_files(export)
+    BulkExport.objects.filter(pk__in=[export.pk for export in expired]).delete()
+    return len(expired)

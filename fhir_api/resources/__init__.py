@@ -1,0 +1,1 @@
+"""One builder per FHIR resource type, each from the rows its queryset prefetches."""

@@ -1,0 +1,166 @@
+"""Search parameters, and Bundles whose next links stay stable while data changes."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from fhir_api.canonical import NPI_SYSTEM
+from fhir_api.tests.conftest import validated
+from practitioners.models import Attestation, Practitioner
+from practitioners.tests.factories import AttestationFactory, PractitionerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def search(fhir, query: str) -> dict:
+    response = fhir.get(f"/fhir/r4/{query}")
+    assert response.status_code == 200, response.content
+    return validated(response.json())
+
+
+def ids(bundle: dict, mode: str = "match") -> list[int]:
+    return [
+        int(e["resource"]["id"]) for e in bundle.get("entry", []) if e["search"]["mode"] == mode
+    ]
+
+
+def test_practitioner_by_name_and_npi(fhir, directory):
+    dana, lee = directory.dana, directory.lee
+    assert ids(search(fhir, "Practitioner?name=oka")) == [dana.pk]
+    assert ids(search(fhir, "Practitioner?name=lee")) == [lee.pk]
+    assert ids(search(fhir, "Practitioner?name=dana,lee")) == [dana.pk, lee.pk]
+    assert ids(search(fhir, "Practitioner?name:contains=arsh")) == [lee.pk]
+    assert ids(search(fhir, "Practitioner?name:exact=Dan")) == []
+    assert ids(search(fhir, f"Practitioner?identifier={NPI_SYSTEM}|1234567893")) == [dana.pk]
+    assert ids(search(fhir, "Practitioner?identifier=1245319599")) == [lee.pk]
+    assert ids(search(fhir, "Practitioner?identifier=http://other|1245319599")) == []
+
+
+def test_practitioner_role_by_specialty_and_state(fhir, directory):
+    dana, lee = directory.dana, directory.lee
+    assert ids(search(fhir, "PractitionerRole?specialty=microneedling")) == [dana.pk]
+    system = search(fhir, f"PractitionerRole/{lee.pk}")["specialty"][0]["coding"][0]["system"]
+    assert ids(search(fhir, f"PractitionerRole?specialty={system}|chemical_peel")) == [lee.pk]
+    assert ids(search(fhir, "PractitionerRole?location.address-state=tx")) == [dana.pk]
+    assert ids(search(fhir, "PractitionerRole?location.address-state=CA")) == [lee.pk]
+    assert ids(search(fhir, "PractitionerRole?practitioner=Practitioner/" + str(lee.pk))) == [
+        lee.pk
+    ]
+
+
+def test_location_near_a_point(fhir, directory):
+    austin, los_angeles = directory.dana.clinic_id, directory.lee.clinic_id
+    assert ids(search(fhir, "Location?near=30.27|-97.74|10|km")) == [austin]
+    assert ids(search(fhir, "Location?near=34.0|-118.2|20|mi")) == [los_angeles]
+    assert ids(search(fhir, "Location?near=34.0|-118.2|20|[mi_i]")) == [los_angeles]
+    assert ids(search(fhir, "Location?near=40.7|-74.0|100|km")) == []
+    assert ids(search(fhir, "Location?address-state=CA")) == [los_angeles]
+
+
+def test_verification_results_by_target(fhir, directory):
+    dana = directory.dana
+    expected = sorted(dana.attestations.values_list("pk", flat=True))
+    assert ids(search(fhir, f"VerificationResult?target=Practitioner/{dana.pk}")) == expected
+    assert ids(search(fhir, f"VerificationResult?target={dana.pk}")) == expected
+
+
+def test_id_and_last_updated(fhir, directory):
+    dana, lee = directory.dana, directory.lee
+    assert ids(search(fhir, f"Practitioner?_id={lee.pk},{dana.pk}")) == [dana.pk, lee.pk]
+    assert ids(search(fhir, "Practitioner?_id=nobody")) == []
+    Practitioner.objects.filter(pk=dana.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    week_ago = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
+    assert ids(search(fhir, f"Practitioner?_lastUpdated=gt{week_ago}")) == [lee.pk]
+    assert ids(search(fhir, f"Practitioner?_lastUpdated=lt{week_ago}")) == [dana.pk]
+    assert ids(search(fhir, f"Practitioner?_lastUpdated=ge2000-01&_lastUpdated=le{week_ago}")) == [
+        dana.pk
+    ]
+    today = timezone.localdate().isoformat()
+    assert ids(search(fhir, f"Practitioner?_lastUpdated={today}")) == [lee.pk]
+    soon = timezone.now() + datetime.timedelta(seconds=2)
+    soon = soon.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ids(search(fhir, f"Practitioner?_lastUpdated=le{soon}")) == [dana.pk, lee.pk]
+    assert ids(search(fhir, f"Practitioner?_lastUpdated=gt{soon}")) == []
+
+
+def test_includes_and_revincludes_follow_the_references(fhir, directory):
+    dana = directory.dana
+    bundle = search(
+        fhir,
+        f"Practitioner?_id={dana.pk}&_revinclude=VerificationResult:target"
+        "&_revinclude=PractitionerRole:practitioner",
+    )
+    included = {(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"][1:]}
+    assert included == {
+        ("PractitionerRole", str(dana.pk)),
+        *(("VerificationResult", str(pk)) for pk in dana.attestations.values_list("pk", flat=True)),
+    }
+    assert bundle["total"] == 1
+    bundle = search(fhir, "VerificationResult?_include=VerificationResult:target:Practitioner")
+    assert sorted(ids(bundle, "include")) == sorted([dana.pk, directory.lee.pk])
+
+
+def walk(fhir, first: str, *, during=None) -> tuple[list[int], list[int]]:
+    """Every match's id following next links from ``first``, and each page's total."""
+    seen, totals, url, page = [], [], f"/fhir/r4/{first}", 0
+    while url:
+        bundle = validated(fhir.get(url).json())
+        seen += ids(bundle)
+        totals.append(bundle["total"])
+        page += 1
+        if during and page == 2:
+            during()
+        url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
+    return seen, totals
+
+
+def test_walking_next_links_returns_every_match_once(fhir):
+    PractitionerFactory.create_batch(23)
+    seen, totals = walk(fhir, "Practitioner?_count=5")
+    assert totals[0] == Practitioner.objects.count() == 23
+    assert sorted(seen) == sorted(Practitioner.objects.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen))
+
+
+def test_a_row_added_mid_walk_neither_duplicates_nor_skips_another(fhir):
+    PractitionerFactory.create_batch(12)
+    before = set(Practitioner.objects.values_list("pk", flat=True))
+    added = []
+    first = Practitioner.objects.order_by("pk").first()
+
+    def change():
+        added.append(PractitionerFactory().pk)
+        first.delete()  # already served: the later pages must not shift
+
+    seen, totals = walk(fhir, "Practitioner?_count=4", during=change)
+    assert len(seen) == len(set(seen))
+    assert set(seen) == before | set(added)
+    assert totals[0] == 12
+    assert totals[-1] == Practitioner.objects.count() == 12
+
+
+def test_pages_of_a_filtered_search_keep_the_filter(fhir):
+    PractitionerFactory.create_batch(6, first_name="Sam")
+    PractitionerFactory.create_batch(3, first_name="Alex")
+    seen, totals = walk(fhir, "PractitionerRole?_count=2")
+    assert len(seen) == totals[0] == 9
+    seen, totals = walk(fhir, "Practitioner?name=sam&_count=4")
+    assert len(seen) == totals[0] == 6
+
+
+def test_verification_results_on_a_page_know_their_renewals(fhir):
+    today = timezone.localdate()
+    old = AttestationFactory(verified=True, number="RN1", expires_on=today, status="expired")
+    renewal = AttestationFactory(
+        practitioner=old.practitioner, verified=True, number="RN1", issued_on=today
+    )
+    with time_machine.travel(today + datetime.timedelta(days=1)):
+        bundle = search(fhir, f"VerificationResult?_id={old.pk}")
+    assert Attestation.objects.filter(pk__in=[old.pk, renewal.pk]).count() == 2
+    (entry,) = bundle["entry"]
+    mark = entry["resource"]["extension"][0]["valueCoding"]["code"]
+    assert mark == "replaced"
