@@ -20,6 +20,8 @@ from django.utils import timezone
 from fhir_api.models import BulkExport, ExportStatus
 from fhir_api.registry import TYPES
 from fhir_api.resources.base import LAST_UPDATED
+from kernel.errors import StaleState, TransitionNotAllowed
+from kernel.workflow import transition
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +70,18 @@ def cancelled(export: BulkExport) -> bool:
     )
 
 
+def move(export: BulkExport, to: str, **changes) -> bool:
+    """Move the export's status (``BulkExport.TRANSITIONS``); False if a DELETE got there first."""
+    try:
+        transition(export, to=to, table=BulkExport.TRANSITIONS, audit=False, changes=changes)
+    except (StaleState, TransitionNotAllowed):
+        return False
+    return True
+
+
 def run(export: BulkExport) -> None:
     """Write every asked type, recording progress; stop (and clean up) if cancelled."""
-    started = BulkExport.objects.filter(pk=export.pk, status=ExportStatus.QUEUED)
-    if not started.update(status=ExportStatus.RUNNING):
+    if not move(export, ExportStatus.RUNNING):
         return  # cancelled before the worker took it
     output = []
     for done, kind_name in enumerate(export.types):
@@ -84,18 +94,21 @@ def run(export: BulkExport) -> None:
         BulkExport.objects.filter(pk=export.pk).exclude(status=ExportStatus.CANCELLED).update(
             progress=f"{done + 1} of {len(export.types)} resource types written", output=output
         )
-    finished = BulkExport.objects.filter(pk=export.pk).exclude(status=ExportStatus.CANCELLED)
-    if not finished.update(status=ExportStatus.DONE, finished_at=timezone.now()):
+    export.refresh_from_db(fields=["status"])
+    if not move(export, ExportStatus.DONE, finished_at=timezone.now()):
         delete_files(export)
 
 
 def fail(export_id, error: Exception) -> None:
     logger.exception("FHIR export %s failed", export_id, exc_info=error)
-    BulkExport.objects.filter(pk=export_id).update(
-        status=ExportStatus.FAILED,
-        error="The export failed on our side; it has been logged. Start a new one.",
-        finished_at=timezone.now(),
-    )
+    export = BulkExport.objects.filter(pk=export_id).first()
+    if export is not None:
+        move(
+            export,
+            ExportStatus.FAILED,
+            error="The export failed on our side; it has been logged. Start a new one.",
+            finished_at=timezone.now(),
+        )
 
 
 def manifest(export: BulkExport, file_url) -> dict:
@@ -124,9 +137,7 @@ def delete_files(export: BulkExport) -> None:
 
 def cancel(export: BulkExport) -> None:
     """DELETE on the status URL: the task stops at its next type; files go now."""
-    BulkExport.objects.filter(pk=export.pk).update(
-        status=ExportStatus.CANCELLED, finished_at=timezone.now()
-    )
+    move(export, ExportStatus.CANCELLED, finished_at=timezone.now())
     delete_files(export)
 
 

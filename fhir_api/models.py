@@ -43,6 +43,17 @@ class BulkExport(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # Every move goes through kernel.workflow.transition (audit=False: machine bookkeeping).
+    # A DELETE cancels an export at any point; a finished one's files go with it.
+    TRANSITIONS = {
+        ExportStatus.QUEUED: frozenset({ExportStatus.RUNNING, ExportStatus.CANCELLED}),
+        ExportStatus.RUNNING: frozenset(
+            {ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.CANCELLED}
+        ),
+        ExportStatus.DONE: frozenset({ExportStatus.CANCELLED}),
+        ExportStatus.FAILED: frozenset({ExportStatus.CANCELLED}),
+    }
+
     class Meta:
         ordering = ["-created_at"]
 
