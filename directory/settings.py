@@ -7,6 +7,7 @@ someone must remember to turn on — DEBUG defaults to off and every HTTPS prote
 whenever it is off.
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -19,9 +20,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
 
+# Commands that only read the models and migrations sign nothing and serve nothing, so they
+# run without a key (e.g. `manage.py makemigrations --check` in a bare checkout).
+KEYLESS_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate"}
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEBUG and sys.argv[1:2] and sys.argv[1] in KEYLESS_COMMANDS:
+        SECRET_KEY = "schema-commands-only-never-used-to-sign"  # noqa: S105
+    elif not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it (50+ random characters) in production, "
             "or DEBUG=1 for local development."
