@@ -7,7 +7,7 @@ from django.utils import timezone
 from fhir_api.canonical import FHIR_VERSION, SAFETY_SUMMARY, structure_definition
 from fhir_api.definitions import PUBLISHER
 from fhir_api.registry import TYPES, links_from, links_to, search_params
-from fhir_api.search import common_params
+from fhir_api.search import COMMON_PARAMS
 
 COMMON_DOCS = {
     "_id": ("token", "One or more ids, comma-separated."),
@@ -25,8 +25,7 @@ def _param(name: str, kind: str, documentation: str) -> dict:
 
 
 def _resource(kind_name: str) -> dict:
-    kind = TYPES[kind_name]
-    params = [_param(name, *COMMON_DOCS[name]) for name in common_params(kind)]
+    params = [_param(name, *COMMON_DOCS[name]) for name in COMMON_PARAMS]
     params += [_param(p.name, p.type, p.documentation) for p in search_params(kind_name).values()]
     params += [_param(*item) for item in RESULT_DOCS]
     resource = {

@@ -31,8 +31,8 @@ class Search:
     revincludes: tuple[Link, ...]
 
 
-def common_params(kind: ResourceType) -> tuple[str, ...]:
-    return ("_id", "_lastUpdated") if kind.has_last_updated else ("_id",)
+# The search parameters every type takes.
+COMMON_PARAMS = ("_id", "_lastUpdated")
 
 
 def _count(values: list[str]) -> int:
@@ -80,14 +80,14 @@ def parse_search(kind_name: str, query: QueryDict) -> Search:
         base, modifier = _split(name)
         if name in RESULT_PARAMS:
             continue
-        if base in common_params(kind):
+        if base in COMMON_PARAMS:
             if modifier:
                 raise not_supported(f"{name}: modifiers are not supported on {base}.")
             matches = _common(matches, base, values)
             continue
         param = params.get(base)
         if param is None:
-            supported = ", ".join([*common_params(kind), *params, *RESULT_PARAMS])
+            supported = ", ".join([*COMMON_PARAMS, *params, *RESULT_PARAMS])
             raise FhirError(
                 f"Unknown search parameter “{base}” for {kind_name} (supported: {supported})."
             )

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from kernel.errors import StaleState, TransitionNotAllowed
 
@@ -18,6 +19,13 @@ Transitions = Mapping[str, frozenset[str]]
 
 def allowed_moves(table: Transitions, current: str) -> frozenset[str]:
     return table.get(current, frozenset())
+
+
+def touched(model: type[models.Model]) -> dict[str, Any]:
+    """The ``auto_now`` columns of ``model`` set to now: what ``save()`` would write and a
+    bare ``QuerySet.update()`` does not, so a change made by UPDATE is dated too."""
+    now = timezone.now()
+    return {f.name: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
 
 
 def change_status(
@@ -34,14 +42,14 @@ def change_status(
     The UPDATE only applies if the row still has the state we read (and ``expected``):
     this is what makes two concurrent decisions produce exactly one, even on SQLite where
     ``select_for_update`` does nothing. A model with a ``version`` field has it
-    incremented in the same UPDATE.
+    incremented in the same UPDATE, and its ``auto_now`` fields are set as ``save()`` would.
     """
     current = getattr(obj, field)
     if to not in allowed_moves(table, current):
         raise TransitionNotAllowed(
             f"{obj._meta.verbose_name.capitalize()} cannot go from “{current}” to “{to}”."
         )
-    values = {field: to, **(changes or {})}
+    values = {**touched(type(obj)), field: to, **(changes or {})}
     versioned = any(f.name == "version" for f in obj._meta.concrete_fields)
     with transaction.atomic():
         rows = type(obj)._default_manager.filter(pk=obj.pk, **{field: current}, **(expected or {}))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 
 from kernel.caching import bump_cache_generation_on_commit
 from kernel.events import raise_event
+from kernel.status_change import touched
 from practitioners.credentials import CREDENTIAL_KINDS, CredentialKind, standing_withdrawn
 from practitioners.models import (
     Attestation,
@@ -137,7 +138,8 @@ def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
     # Partners are told the reasons in the site's default English, whoever made the change.
     with translation.override(settings.LANGUAGE_CODE):
         badge = compute_badge(practitioner.attestations.all(), today=today)
-    changes = {}
+    # An attestation changed, so the practitioner's FHIR resources did: date the row.
+    changes = touched(Practitioner)
     if practitioner.verified_through != badge.valid_through:
         changes["verified_through"] = badge.valid_through
     if practitioner.badge_announced != badge.verified:
@@ -148,6 +150,5 @@ def refresh_badge(practitioner_id: int, *, today: date | None = None) -> Badge:
             practitioner,
             data={"verified": badge.verified, "missing": list(badge.missing)},
         )
-    if changes:
-        Practitioner.objects.filter(pk=practitioner_id).update(**changes)
+    Practitioner.objects.filter(pk=practitioner_id).update(**changes)
     return badge

@@ -89,6 +89,8 @@ class Clinic(models.Model):
     email_domain = models.CharField(
         max_length=120, blank=True, help_text="Staff e-mail domain, used to spot tied reviewers."
     )
+    # When anything about the row last changed: FHIR's meta.lastUpdated, _lastUpdated, _since.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -155,6 +157,9 @@ class Practitioner(models.Model):
     # listings.search. Empty on SQLite, where search reads the columns themselves.
     search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Moved by save(), every status change, column write and badge refresh (an attestation
+    # changed): what FHIR partners ask with _lastUpdated and _since.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -304,6 +309,8 @@ class Attestation(models.Model):
     next_check_due = models.DateField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, help_text="Why it was rejected or revoked.")
     submitted_at = models.DateTimeField(default=timezone.now)
+    # Moved by save() and every status change (kernel.status_change honours auto_now).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Reminders already sent, so the daily expiry job never sends one twice.
     expiry_warning_sent_on = models.DateField(null=True, blank=True)
 

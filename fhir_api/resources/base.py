@@ -29,11 +29,10 @@ class ResourceType:
     """One FHIR resource type the API serves, and the rows it is built from."""
 
     name: str
-    queryset: Callable[[], QuerySet]  # every row of the type, with what ``build`` reads
+    # Every row of the type, with what ``build`` reads and LAST_UPDATED annotated.
+    queryset: Callable[[], QuerySet]
     build: Callable[[Any, date], dict]  # one row as the resource, as of a day
     params: Mapping[str, SearchParam] = field(default_factory=dict)
-    # Whether rows carry LAST_UPDATED (meta.lastUpdated and the _lastUpdated parameter).
-    has_last_updated: bool = False
     # Run once on a page of rows before ``build`` (what a row cannot know alone).
     prepare: Callable[[list], None] | None = None
 

@@ -4,7 +4,14 @@ from datetime import date
 
 from fhir_api.outcomes import FhirError
 from fhir_api.parameters import string_filter
-from fhir_api.resources.base import ResourceType, SearchParam, address, reference, without_empty
+from fhir_api.resources.base import (
+    ResourceType,
+    SearchParam,
+    address,
+    meta,
+    reference,
+    without_empty,
+)
 from fhir_api.resources.organization import CLINIC_NAME, clinics
 from listings.distance import KM_PER_MILE, MAX_RADIUS_KM
 from listings.filters import DEFAULT_RADIUS_KM, within_radius
@@ -20,6 +27,7 @@ def build(clinic: Clinic, today: date) -> dict:
         {
             "resourceType": "Location",
             "id": str(clinic.pk),
+            **meta(clinic),
             "status": "active",
             "mode": "instance",
             "name": clinic.name,

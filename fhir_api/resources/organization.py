@@ -2,14 +2,23 @@
 
 from datetime import date
 
+from django.db.models import F
+
 from fhir_api.parameters import string_filter
-from fhir_api.resources.base import ResourceType, SearchParam, address, without_empty
+from fhir_api.resources.base import (
+    LAST_UPDATED,
+    ResourceType,
+    SearchParam,
+    address,
+    meta,
+    without_empty,
+)
 from practitioners.models import Clinic
 
 
 def clinics():
     """Organization and Location are both the clinic: one queryset and ``name`` for both."""
-    return Clinic.objects.all()
+    return Clinic.objects.annotate(**{LAST_UPDATED: F("updated_at")})
 
 
 CLINIC_NAME = SearchParam(
@@ -26,6 +35,7 @@ def build(clinic: Clinic, today: date) -> dict:
         {
             "resourceType": "Organization",
             "id": str(clinic.pk),
+            **meta(clinic),
             "active": True,
             "type": [
                 {

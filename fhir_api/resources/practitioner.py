@@ -12,7 +12,7 @@ from practitioners.trust import Mark, attestation_mark
 
 
 def queryset():
-    return Practitioner.objects.annotate(**{LAST_UPDATED: F("created_at")}).prefetch_related(
+    return Practitioner.objects.annotate(**{LAST_UPDATED: F("updated_at")}).prefetch_related(
         Prefetch(
             "attestations",
             queryset=Attestation.objects.filter(kind=AttestationKind.LICENSE).order_by(
@@ -76,7 +76,6 @@ PRACTITIONER = ResourceType(
     name="Practitioner",
     queryset=queryset,
     build=build,
-    has_last_updated=True,
     params={
         "name": SearchParam(
             "name",

@@ -21,12 +21,14 @@ from practitioners.models import Practitioner, Procedure
 
 
 def queryset():
-    # Changed when the practitioner was added or their summary last recounted.
+    # A role shows the practitioner, their clinic and their summary: the latest change of the three.
     return (
         Practitioner.objects.annotate(
             **{
                 LAST_UPDATED: Greatest(
-                    F("created_at"), Coalesce(F("summary__computed_at"), F("created_at"))
+                    F("updated_at"),
+                    Coalesce(F("clinic__updated_at"), F("updated_at")),
+                    Coalesce(F("summary__computed_at"), F("updated_at")),
                 )
             }
         )
@@ -73,7 +75,6 @@ PRACTITIONER_ROLE = ResourceType(
     name="PractitionerRole",
     queryset=queryset,
     build=build,
-    has_last_updated=True,
     params={
         "specialty": SearchParam(
             "specialty",

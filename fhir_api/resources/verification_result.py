@@ -16,7 +16,6 @@ from collections import defaultdict
 from datetime import date
 
 from django.db.models import F
-from django.db.models.functions import Coalesce
 
 from fhir_api.canonical import ATTESTATION_MARK, code_system, structure_definition
 from fhir_api.resources.base import (
@@ -55,10 +54,7 @@ TARGET_LOCATION = {AttestationKind.LICENSE: ["Practitioner.qualification"]}
 
 
 def queryset():
-    # Changed when submitted, then when decided (a revocation keeps the verification date).
-    return Attestation.objects.annotate(
-        **{LAST_UPDATED: Coalesce(F("verified_at"), F("submitted_at"))}
-    )
+    return Attestation.objects.annotate(**{LAST_UPDATED: F("updated_at")})
 
 
 def mark_renewals(attestations: list[Attestation]) -> None:
@@ -173,6 +169,5 @@ VERIFICATION_RESULT = ResourceType(
     name="VerificationResult",
     queryset=queryset,
     build=build,
-    has_last_updated=True,
     prepare=mark_renewals,
 )

@@ -74,7 +74,7 @@ def test_a_throttled_key_gets_a_429_outcome_with_retry_after(db):
         ("/fhir/r4/Practitioner?_include=PractitionerRole:practitioner", 400, "invalid"),
         ("/fhir/r4/Practitioner?_format=xml", 400, "not-supported"),
         ("/fhir/r4/Practitioner?name=", 400, "invalid"),
-        ("/fhir/r4/Organization?_lastUpdated=gt2026-01-01", 400, "invalid"),
+        ("/fhir/r4/Organization?_lastUpdated=gt2026-13-45", 400, "invalid"),
         ("/fhir/r4/Location?near=north", 400, "invalid"),
         ("/fhir/r4/Location?near=30|-97|10|parsecs", 400, "invalid"),
         ("/fhir/r4/Location?near=91|-97|10|km", 400, "invalid"),

@@ -63,7 +63,7 @@ def test_an_export_writes_every_type_and_its_manifest(fhir, directory):
 
 def test_type_and_since_narrow_the_export(fhir, directory):
     Practitioner.objects.filter(pk=directory.dana.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=3)
+        updated_at=timezone.now() - datetime.timedelta(days=3)
     )
     since = (timezone.now() - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = manifest(fhir, kick_off(fhir, f"?_type=Practitioner,Location&_since={since}"))

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from fhir_api.canonical import NPI_SYSTEM
 from fhir_api.tests.conftest import validated
-from practitioners.models import Attestation, Practitioner
+from practitioners.models import Attestation, Clinic, Practitioner
+from practitioners.services import attestation_revoke
 from practitioners.tests.factories import AttestationFactory, PractitionerFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_id_and_last_updated(fhir, directory):
     assert ids(search(fhir, f"Practitioner?_id={lee.pk},{dana.pk}")) == [dana.pk, lee.pk]
     assert ids(search(fhir, "Practitioner?_id=nobody")) == []
     Practitioner.objects.filter(pk=dana.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=10)
+        updated_at=timezone.now() - datetime.timedelta(days=10)
     )
     week_ago = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
     assert ids(search(fhir, f"Practitioner?_lastUpdated=gt{week_ago}")) == [lee.pk]
@@ -164,3 +165,54 @@ def test_verification_results_on_a_page_know_their_renewals(fhir):
     (entry,) = bundle["entry"]
     mark = entry["resource"]["extension"][0]["valueCoding"]["code"]
     assert mark == "replaced"
+
+
+def test_organizations_and_locations_search_by_last_updated(fhir, directory):
+    austin, venice = directory.dana.clinic, directory.lee.clinic
+    Clinic.objects.filter(pk=austin.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    week_ago = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
+    for kind in ("Organization", "Location"):
+        bundle = search(fhir, f"{kind}?_lastUpdated=gt{week_ago}")
+        assert ids(bundle) == [venice.pk]
+        assert bundle["entry"][0]["resource"]["meta"]["lastUpdated"]
+        assert ids(search(fhir, f"{kind}?_lastUpdated=le{week_ago}")) == [austin.pk]
+
+
+def test_a_renamed_practitioner_is_last_updated_now(fhir, directory):
+    dana = directory.dana
+    Practitioner.objects.filter(pk=dana.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    week_ago = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
+    assert ids(search(fhir, f"Practitioner?_lastUpdated=gt{week_ago}")) == [directory.lee.pk]
+    dana.refresh_from_db()
+    dana.last_name = "Okafor-Reyes"
+    dana.save()
+    assert ids(search(fhir, f"Practitioner?_lastUpdated=gt{week_ago}")) == [
+        dana.pk,
+        directory.lee.pk,
+    ]
+
+
+def test_revoking_a_licence_moves_its_verification_result_and_practitioner(
+    fhir, directory, verifier
+):
+    dana = directory.dana
+    licence = dana.attestations.get(kind="license")
+    long_ago = timezone.now() - datetime.timedelta(days=10)
+    Attestation.objects.filter(practitioner=dana).update(updated_at=long_ago)
+    Practitioner.objects.filter(pk=dana.pk).update(updated_at=long_ago)
+    week_ago = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
+    assert ids(search(fhir, f"VerificationResult?target={dana.pk}&_lastUpdated=gt{week_ago}")) == []
+
+    attestation_revoke(
+        attestation_id=licence.pk, actor=verifier, reason="The board suspended the licence."
+    )
+
+    changed = search(fhir, f"VerificationResult?target={dana.pk}&_lastUpdated=gt{week_ago}")
+    assert ids(changed) == [licence.pk]
+    assert changed["entry"][0]["resource"]["status"] == "reval-fail"
+    # Its qualification went from the Practitioner resource, so that changed too.
+    assert ids(search(fhir, f"Practitioner?_id={dana.pk}&_lastUpdated=gt{week_ago}")) == [dana.pk]
