@@ -281,6 +281,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
 # FHIR bulk export files: private too, served only to the partner's key (fhir_api).
 FHIR_EXPORT_ROOT = Path(env_str("FHIR_EXPORT_ROOT", str(BASE_DIR / "var" / "fhir-exports")))
+# Bulk exports one partner may have queued or running at once; more answer 429.
+FHIR_EXPORTS_AT_ONCE = env_int("FHIR_EXPORTS_AT_ONCE", 2)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_MAX_FILES = 10
 # Form fields and API bodies; a page request may add EVIDENCE_MAX_FILES files (limits.py).

@@ -13,8 +13,10 @@ import logging
 import tempfile
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
+from django.db import transaction
 from django.utils import timezone
 
 from fhir_api.models import BulkExport, ExportStatus
@@ -22,6 +24,7 @@ from fhir_api.registry import TYPES
 from fhir_api.resources.base import LAST_UPDATED
 from kernel.errors import StaleState, TransitionNotAllowed
 from kernel.workflow import transition
+from partners.models import Partner
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +32,28 @@ CHUNK_SIZE = 500
 # How long an export's files stay downloadable; the daily job deletes older ones.
 EXPORT_LIFETIME = timedelta(hours=24)
 NDJSON = "application/fhir+ndjson"
+# A whole export at 100k practitioners takes about a minute and a half: one still queued
+# or running after this long lost its worker and no longer holds one of the partner's places.
+STUCK_AFTER = timedelta(hours=1)
+IN_PROGRESS = (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+
+def exports_in_progress(partner_id: int, now: datetime | None = None) -> int:
+    since = (now or timezone.now()) - STUCK_AFTER
+    return BulkExport.objects.filter(
+        partner_id=partner_id, status__in=IN_PROGRESS, created_at__gt=since
+    ).count()
+
+
+@transaction.atomic
+def start(partner_id: int, **fields) -> BulkExport | None:
+    """Record a new export, or None while the partner already has ``FHIR_EXPORTS_AT_ONCE``
+    in progress (each one is a full read of the directory). The partner's row is locked,
+    so two kick-offs at the same moment cannot both slip under the limit."""
+    Partner.objects.select_for_update().filter(pk=partner_id).exists()
+    if exports_in_progress(partner_id) >= settings.FHIR_EXPORTS_AT_ONCE:
+        return None
+    return BulkExport.objects.create(partner_id=partner_id, **fields)
 
 
 def export_storage():

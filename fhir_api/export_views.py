@@ -4,11 +4,12 @@ All three need the same partner key as every FHIR read; an export belongs to the
 whose key started it, and any other partner gets a 404 for it.
 """
 
+from django.conf import settings
 from django.http import FileResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from fhir_api import export
@@ -46,6 +47,20 @@ def _since(query: QueryDict):
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
+class ExportsInProgress(exceptions.APIException):
+    """429 with Retry-After (the Bulk Data guide's answer to a busy server), as FHIR."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_exports"
+
+    def __init__(self):
+        super().__init__(
+            f"This partner already has {settings.FHIR_EXPORTS_AT_ONCE} exports in progress; "
+            "wait for one to finish (or cancel it with DELETE on its status URL)."
+        )
+        self.wait = POLL_SECONDS * 12
+
+
 def _check_kick_off(request) -> None:
     if "respond-async" not in request.headers.get("Prefer", ""):
         raise FhirError("A bulk export needs the header “Prefer: respond-async”.")
@@ -65,13 +80,15 @@ class ExportView(FhirAPIView):
 
     def get(self, request):
         _check_kick_off(request)
-        job = BulkExport.objects.create(
-            partner_id=request.auth.partner_id,
+        job = export.start(
+            request.auth.partner_id,
             request_url=request.build_absolute_uri(),
             types=_types(request.query_params),
             since=_since(request.query_params),
             transaction_time=timezone.now(),
         )
+        if job is None:
+            raise ExportsInProgress
         status_url = request.build_absolute_uri(reverse("fhir:status", args=[job.pk]))
         run_export.enqueue(str(job.pk))
         return Response(

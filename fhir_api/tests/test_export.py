@@ -169,3 +169,39 @@ def test_export_files_are_written_in_bounded_chunks(fhir, directory, monkeypatch
     body = manifest(fhir, kick_off(fhir, "?_type=VerificationResult"))
     resources = download(fhir, body["output"][0]["url"])
     assert len(resources) == Attestation.objects.count() == 3
+
+
+def in_progress(partner, status=ExportStatus.RUNNING, **fields) -> BulkExport:
+    return BulkExport.objects.create(
+        partner=partner,
+        request_url="http://testserver/fhir/r4/$export",
+        types=["Practitioner"],
+        status=status,
+        **fields,
+    )
+
+
+def test_a_kick_off_beyond_the_partners_exports_at_once_answers_429(fhir, settings):
+    settings.FHIR_EXPORTS_AT_ONCE = 2
+    in_progress(fhir.partner, ExportStatus.QUEUED)
+    in_progress(fhir.partner, ExportStatus.RUNNING)
+
+    response = fhir.get("/fhir/r4/$export", **ASYNC)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    outcome = validated(response.json())
+    assert outcome["issue"][0]["code"] == "throttled"
+    assert "2 exports in progress" in outcome["issue"][0]["diagnostics"]
+    assert BulkExport.objects.filter(partner=fhir.partner).count() == 2
+
+
+def test_finished_stuck_and_other_partners_exports_leave_room_for_a_new_one(fhir, settings):
+    settings.FHIR_EXPORTS_AT_ONCE = 1
+    in_progress(fhir.partner, ExportStatus.DONE)
+    in_progress(fhir.partner, created_at=timezone.now() - export.STUCK_AFTER)  # its worker died
+    in_progress(fhir_client(name="Another partner").partner)
+
+    kick_off(fhir)
+
+    assert BulkExport.objects.filter(partner=fhir.partner).count() == 3
