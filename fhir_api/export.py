@@ -95,7 +95,7 @@ def cancelled(export: BulkExport) -> bool:
 def move(export: BulkExport, to: str, **changes) -> bool:
     """Move the export's status (``BulkExport.TRANSITIONS``); False if a DELETE got there first."""
     try:
-        transition(export, to=to, table=BulkExport.TRANSITIONS, audit=False, changes=changes)
+        transition(export, to=to, audit=False, changes=changes)
     except (StaleState, TransitionNotAllowed):
         return False
     return True

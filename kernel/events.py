@@ -164,7 +164,6 @@ def handle(handling_id: int) -> str:
             change_status(
                 handling,
                 to=status,
-                table=EventHandling.TRANSITIONS,
                 changes={"attempt_count": attempt, "error": error, **changes},
             )
         except StaleState:

@@ -32,12 +32,15 @@ def change_status(
     obj: models.Model,
     *,
     to: str,
-    table: Transitions,
+    table: Transitions | None = None,
     field: str = "status",
     changes: Mapping[str, Any] | None = None,
     expected: Mapping[str, Any] | None = None,
 ) -> str:
     """Move ``obj.<field>`` to ``to`` (with ``changes``); return the state it left.
+
+    The allowed moves are the model's own ``TRANSITIONS`` table unless ``table`` says
+    otherwise (a model with two status fields).
 
     The UPDATE only applies if the row still has the state we read (and ``expected``):
     this is what makes two concurrent decisions produce exactly one, even on SQLite where
@@ -45,6 +48,7 @@ def change_status(
     incremented in the same UPDATE, and its ``auto_now`` fields are set as ``save()`` would.
     """
     current = getattr(obj, field)
+    table = type(obj).TRANSITIONS if table is None else table
     if to not in allowed_moves(table, current):
         raise TransitionNotAllowed(
             f"{obj._meta.verbose_name.capitalize()} cannot go from “{current}” to “{to}”."

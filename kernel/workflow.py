@@ -1,11 +1,11 @@
 """Status transitions: the one place a status field changes.
 
 Every service that moves an object between states calls ``transition``. It checks the move
-against the model's table of allowed transitions, writes the new state with a conditional
-UPDATE (``kernel.status_change``: only if the status is still the one we read — this is
-what makes two concurrent decisions produce exactly one, even on SQLite where
-``select_for_update`` does nothing), and appends the decision to the audit record in the
-same transaction.
+against the model's table of allowed transitions (its ``TRANSITIONS``), writes the new
+state with a conditional UPDATE (``kernel.status_change``: only if the status is still
+the one we read — this is what makes two concurrent decisions produce exactly one, even
+on SQLite where ``select_for_update`` does nothing), and appends the decision to the audit
+record in the same transaction.
 
 ``record`` also raises the decision's domain event (``kernel.events``), typed by its
 action, in that transaction: every audited change reaches its subscribers after commit,
@@ -31,7 +31,7 @@ def transition(
     obj: models.Model,
     *,
     to: str,
-    table: Transitions,
+    table: Transitions | None = None,
     action: str = "",
     audit: bool = True,
     actor: User | None = None,

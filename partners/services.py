@@ -244,7 +244,6 @@ def webhook_delivery_replay(*, delivery_id: int, actor: User | None = None) -> W
     transition(
         delivery,
         to=DeliveryStatus.PENDING,
-        table=WebhookDelivery.TRANSITIONS,
         action="webhook.replayed",
         actor=actor,
         actor_label="" if actor else "partner",

@@ -49,7 +49,7 @@ def max_attempts() -> int:
 
 def move(delivery: WebhookDelivery, status: str, changes: dict) -> None:
     """Write a delivery's progress: checked like any status change, not audited (noise)."""
-    transition(delivery, to=status, table=WebhookDelivery.TRANSITIONS, changes=changes, audit=False)
+    transition(delivery, to=status, changes=changes, audit=False)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

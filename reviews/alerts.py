@@ -136,7 +136,6 @@ def alert_resolve(*, alert_id: int, moderator: User, note: str) -> SafetyAlert:
     transition(
         alert,
         to=AlertStatus.RESOLVED,
-        table=SafetyAlert.TRANSITIONS,
         action="safety_alert.resolved",
         actor=moderator,
         note=note,

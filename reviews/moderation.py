@@ -343,7 +343,6 @@ def _close_reports(
         transition(
             report,
             to=to,
-            table=ReviewReport.TRANSITIONS,
             action=f"report.{to}",
             actor=moderator,
             reason=reason,

@@ -311,7 +311,6 @@ def review_edit(
         transition(
             review,
             to=ReviewStatus.PENDING,
-            table=Review.TRANSITIONS,
             action="review.resubmitted",
             actor=author,
             changes={"submitted_at": timezone.now(), "published_at": None},
@@ -363,7 +362,6 @@ def _decide(
         transition(
             review,
             to=to,
-            table=Review.TRANSITIONS,
             action=action,
             actor=actor,
             reason=reason,
@@ -581,7 +579,6 @@ def response_submit(*, review_id: int, author: User, body: str) -> PractitionerR
         transition(
             response,
             to=ResponseStatus.PENDING,
-            table=PractitionerResponse.TRANSITIONS,
             action="response.resubmitted",
             actor=author,
             changes={"body": body, "author": author, "published_at": None},
@@ -607,7 +604,6 @@ def _decide_response(
         transition(
             response,
             to=to,
-            table=PractitionerResponse.TRANSITIONS,
             action=action,
             actor=moderator,
             reason=reason,

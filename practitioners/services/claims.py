@@ -77,7 +77,6 @@ def _decide(
         transition(
             claim,
             to=to,
-            table=ProfileClaim.TRANSITIONS,
             action=action,
             actor=actor,
             note=note,

@@ -107,7 +107,6 @@ def decide(
         transition(
             attestation,
             to=to,
-            table=Attestation.TRANSITIONS,
             action=action,
             actor=actor,
             actor_label=actor_label,

@@ -117,7 +117,6 @@ def _supersede_renewed(
         transition(
             old,
             to=AttestationStatus.EXPIRED,
-            table=Attestation.TRANSITIONS,
             action="attestation.superseded",
             actor=actor,
             actor_label=actor_label,
