@@ -3,7 +3,7 @@
 Pages follow the resource id (keyset): the ``next`` link carries the last id served and
 the next page is the matches after it — no OFFSET, so a row added or removed while a
 partner walks the pages never shifts one onto the next page or off it. ``total`` is the
-number of matches when the page was served.
+number of matches when the page was served (up to a limit unless ``_total=accurate``).
 """
 
 from datetime import date
@@ -13,7 +13,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from fhir_api.canonical import MOUNT
 from fhir_api.registry import TYPES, Link
-from fhir_api.search import CURSOR, Search
+from fhir_api.search import CURSOR, Search, total_of
 
 # Resources one page may include through _revinclude, per link.
 MAX_REVINCLUDED = 1000
@@ -73,5 +73,11 @@ def searchset(request: HttpRequest, search: Search, today: date) -> dict:
                 seen.add((kind_name, str(row.pk)))
                 resource = TYPES[kind_name].build(row, today)
                 entries.append(entry(base, kind_name, resource, "include"))
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": matches.count()}
-    return {**bundle, "link": links, **({"entry": entries} if entries else {})}
+    total = total_of(search)
+    bundle = {"resourceType": "Bundle", "type": "searchset"}
+    return {
+        **bundle,
+        **({"total": total} if total is not None else {}),
+        "link": links,
+        **({"entry": entries} if entries else {}),
+    }

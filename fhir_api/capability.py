@@ -7,7 +7,7 @@ from django.utils import timezone
 from fhir_api.canonical import FHIR_VERSION, SAFETY_SUMMARY, structure_definition
 from fhir_api.definitions import PUBLISHER
 from fhir_api.registry import TYPES, links_from, links_to, search_params
-from fhir_api.search import COMMON_PARAMS
+from fhir_api.search import COMMON_PARAMS, TOTAL_COUNTED_UP_TO
 
 COMMON_DOCS = {
     "_id": ("token", "One or more ids, comma-separated."),
@@ -16,6 +16,12 @@ COMMON_DOCS = {
 RESULT_DOCS = (
     ("_count", "number", "Matches per page, 1 to 100 (default 20)."),
     ("_cursor", "string", "Position of the next page; copy it from the Bundle's next link."),
+    (
+        "_total",
+        "token",
+        f"accurate: total counts every match; none: no total; estimate (the default): "
+        f"total when there are at most {TOTAL_COUNTED_UP_TO:,} matches.",
+    ),
 )
 EXPORT_OPERATION = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
 

@@ -17,7 +17,13 @@ from partners.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 CURSOR = "_cursor"
 # Result parameters every type takes; ``_format`` is accepted and answered in JSON.
-RESULT_PARAMS = ("_count", "_include", "_revinclude", CURSOR, "_format")
+RESULT_PARAMS = ("_count", "_include", "_revinclude", CURSOR, "_format", "_total")
+# ``_total``: "accurate" counts every match; "none" leaves total out; by default (and for
+# "estimate") a search counts up to TOTAL_COUNTED_UP_TO matches and gives the total when
+# there are no more — counting 90,000 practitioners offering one procedure would cost
+# several times what serving the page does, on every page.
+TOTALS = ("accurate", "estimate", "none")
+TOTAL_COUNTED_UP_TO = 1000
 JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
 
 
@@ -29,6 +35,7 @@ class Search:
     after: int | None
     includes: tuple[Link, ...]
     revincludes: tuple[Link, ...]
+    total: str = "estimate"
 
 
 # The search parameters every type takes.
@@ -105,7 +112,24 @@ def parse_search(kind_name: str, query: QueryDict) -> Search:
         after=_cursor(query.getlist(CURSOR)) if CURSOR in query else None,
         includes=_links("_include", query.getlist("_include"), links_from(kind_name)),
         revincludes=_links("_revinclude", query.getlist("_revinclude"), links_to(kind_name)),
+        total=_total(query.getlist("_total")) if "_total" in query else "estimate",
     )
+
+
+def _total(values: list[str]) -> str:
+    if values[-1] not in TOTALS:
+        raise FhirError(f"_total: “{values[-1]}” is not one of {', '.join(TOTALS)}.")
+    return values[-1]
+
+
+def total_of(search: Search) -> int | None:
+    """The number of matches, or None where it is not given (``_total``, above)."""
+    if search.total == "none":
+        return None
+    if search.total == "accurate":
+        return search.matches.count()
+    counted = search.matches[: TOTAL_COUNTED_UP_TO + 1].count()
+    return counted if counted <= TOTAL_COUNTED_UP_TO else None
 
 
 def _common(matches: QuerySet, name: str, values: list[str]) -> QuerySet:

@@ -3,7 +3,7 @@ the site's own CodeSystem ``procedure``) and the safety-summary extension."""
 
 from datetime import date
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.db.models.functions import Coalesce, Greatest
 
 from fhir_api.canonical import PROCEDURE, code_system
@@ -64,11 +64,14 @@ def build(practitioner: Practitioner, today: date) -> dict:
 
 
 def _specialty(queryset, value: str, modifier: str | None):
-    condition = Q(pk__in=[])
-    for system, code in map(token, or_values(value)):
-        if system in (None, code_system(PROCEDURE)):
-            condition |= Q(procedures__slug=code)
-    return queryset.filter(pk__in=queryset.model.objects.filter(condition).values("pk"))
+    codes = [
+        code
+        for system, code in map(token, or_values(value))
+        if system in (None, code_system(PROCEDURE))
+    ]
+    # Read from the link table alone: its procedure index finds the practitioners.
+    offering = Practitioner.procedures.through.objects.filter(procedure__slug__in=codes)
+    return queryset.filter(pk__in=offering.values("practitioner_id"))
 
 
 PRACTITIONER_ROLE = ResourceType(

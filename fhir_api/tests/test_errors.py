@@ -68,6 +68,7 @@ def test_a_throttled_key_gets_a_429_outcome_with_retry_after(db):
         ("/fhir/r4/Practitioner?_count=101", 400, "invalid"),
         ("/fhir/r4/Practitioner?_count=ten", 400, "invalid"),
         ("/fhir/r4/Practitioner?_cursor=abc", 400, "invalid"),
+        ("/fhir/r4/Practitioner?_total=all", 400, "invalid"),
         ("/fhir/r4/Practitioner?_lastUpdated=yesterday", 400, "invalid"),
         ("/fhir/r4/Practitioner?_lastUpdated=ap2026-01-01", 400, "invalid"),
         ("/fhir/r4/Practitioner?_id=a_b", 400, "invalid"),

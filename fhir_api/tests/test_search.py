@@ -216,3 +216,18 @@ def test_revoking_a_licence_moves_its_verification_result_and_practitioner(
     assert changed["entry"][0]["resource"]["status"] == "reval-fail"
     # Its qualification went from the Practitioner resource, so that changed too.
     assert ids(search(fhir, f"Practitioner?_id={dana.pk}&_lastUpdated=gt{week_ago}")) == [dana.pk]
+
+
+def test_total_is_given_up_to_the_counting_limit_unless_asked_accurately(fhir, monkeypatch):
+    PractitionerFactory.create_batch(4)
+    assert search(fhir, "Practitioner")["total"] == 4
+    monkeypatch.setattr("fhir_api.search.TOTAL_COUNTED_UP_TO", 3)
+
+    broad = search(fhir, "Practitioner?_count=2")
+
+    assert "total" not in broad
+    assert len(ids(broad)) == 2
+    assert any(link["relation"] == "next" for link in broad["link"])
+    assert search(fhir, "Practitioner?_total=accurate")["total"] == 4
+    assert search(fhir, "Practitioner?_total=estimate&name=nobody")["total"] == 0
+    assert "total" not in search(fhir, "Practitioner?_total=none&_count=1")
