@@ -7,6 +7,7 @@ processes keep no state of their own — sessions live in the database or Redis 
 number of them, on any number of machines, can serve the same users (docs/performance.md).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -32,6 +33,16 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Load Django once in the master; workers fork from it, start faster and share memory.
 # Database connections are opened lazily in each worker, never inherited.
 preload_app = True
+
+
+def pre_fork(server, worker):
+    """Put what the master loaded (Django, the apps, their modules) out of the garbage
+    collector's reach before forking: it lives as long as the process, yet every full
+    collection in a worker walked all of it — a pause of tens of milliseconds every few
+    hundred requests — and touching it un-shared the pages copy-on-write had shared."""
+    gc.freeze()
+
+
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Recycle workers now and then so a slow leak cannot grow without bound.

@@ -112,6 +112,11 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return f"{self.name}, {self.city}"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # Each practitioner's listing shows their clinic, so it changed too.
+        self.practitioners.update(updated_at=self.updated_at)
+
 
 class Practitioner(models.Model):
     """A public profile of someone who performs skin treatments.
@@ -157,8 +162,9 @@ class Practitioner(models.Model):
     # listings.search. Empty on SQLite, where search reads the columns themselves.
     search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
-    # Moved by save(), every status change, column write and badge refresh (an attestation
-    # changed): what FHIR partners ask with _lastUpdated and _since.
+    # When anything a listing shows about them last changed: moved by save(), every status
+    # change, column write, badge refresh (an attestation changed), summary recount and
+    # clinic save. FHIR partners ask it with _lastUpdated and _since.
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

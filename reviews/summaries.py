@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from practitioners.models import Practitioner
 from reviews.models import (
     DARKER_SKIN_TYPES,
     MIN_REVIEWS_FOR_FIGURES,
@@ -202,6 +203,8 @@ def refresh_summary(practitioner_id: int, *, today: date | None = None) -> Pract
         setattr(summary, name, value)
     summary.computed_at = timezone.now()
     summary.save()
+    # The summary is part of the practitioner's listing (and of their FHIR role).
+    Practitioner.objects.filter(pk=practitioner_id).update(updated_at=summary.computed_at)
     return summary
 
 

@@ -11,6 +11,7 @@ from fhir_api.tests.conftest import validated
 from practitioners.models import Attestation, Clinic, Practitioner
 from practitioners.services import attestation_revoke
 from practitioners.tests.factories import AttestationFactory, PractitionerFactory
+from reviews.summaries import refresh_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +232,20 @@ def test_total_is_given_up_to_the_counting_limit_unless_asked_accurately(fhir, m
     assert search(fhir, "Practitioner?_total=accurate")["total"] == 4
     assert search(fhir, "Practitioner?_total=estimate&name=nobody")["total"] == 0
     assert "total" not in search(fhir, "Practitioner?_total=none&_count=1")
+
+
+def test_a_clinic_change_or_a_summary_recount_dates_the_role(fhir, directory):
+    dana, lee = directory.dana, directory.lee
+    Practitioner.objects.update(updated_at=timezone.now() - datetime.timedelta(days=10))
+    week_ago = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
+    assert ids(search(fhir, f"PractitionerRole?_lastUpdated=gt{week_ago}")) == []
+
+    clinic = Clinic.objects.get(pk=lee.clinic_id)
+    clinic.name = "Venice Dermatology"
+    clinic.save()
+    assert ids(search(fhir, f"PractitionerRole?_lastUpdated=gt{week_ago}")) == [lee.pk]
+
+    refresh_summary(dana.pk)
+    changed = search(fhir, f"PractitionerRole?_lastUpdated=gt{week_ago}")
+    assert ids(changed) == [dana.pk, lee.pk]
+    assert changed["entry"][0]["resource"]["meta"]["lastUpdated"] >= week_ago
