@@ -10,6 +10,8 @@ skipped on SQLite, where search reads the name, clinic and city columns directly
 
 from django.db import migrations, models
 
+from kernel.migration_operations import postgres_only_sql
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE EXTENSION IF NOT EXISTS unaccent",
@@ -79,15 +81,6 @@ BACKWARD = [
 ]
 
 
-def postgres_only(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("practitioners", "0004_attestation_number_index")]
 
@@ -97,5 +90,5 @@ class Migration(migrations.Migration):
             name="search_text",
             field=models.TextField(blank=True, default="", editable=False),
         ),
-        migrations.RunPython(postgres_only(FORWARD), postgres_only(BACKWARD)),
+        postgres_only_sql(FORWARD, BACKWARD),
     ]

@@ -5,6 +5,8 @@ reads its (small) tables instead."""
 
 from django.db import migrations
 
+from kernel.migration_operations import postgres_only_sql
+
 INDEXES = {
     "practitioner_first_name_prefix_idx": ("practitioners_practitioner", "first_name"),
     "practitioner_last_name_prefix_idx": ("practitioners_practitioner", "last_name"),
@@ -17,16 +19,7 @@ FORWARD = [
 BACKWARD = [f"DROP INDEX IF EXISTS {name}" for name in INDEXES]
 
 
-def postgres_only(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("practitioners", "0011_updated_at")]
 
-    operations = [migrations.RunPython(postgres_only(FORWARD), postgres_only(BACKWARD))]
+    operations = [postgres_only_sql(FORWARD, BACKWARD)]
