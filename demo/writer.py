@@ -21,6 +21,7 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
+from django.utils import timezone
 
 Row = Sequence[object]
 
@@ -61,6 +62,13 @@ def _converter(field: models.Field, vendor: str) -> Callable | None:
     return None
 
 
+def _unset(field: models.Field):
+    """What ``save()`` would write for a column nobody gave: an ``auto_now`` date is now."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    return field.get_default()
+
+
 class Table:
     """One model's rows, buffered and written in large batches."""
 
@@ -77,7 +85,7 @@ class Table:
         rest = [f for name, f in concrete.items() if name not in fields]
         self.columns = [concrete[name].column for name in fields] + [f.column for f in rest]
         # Columns the caller does not give take the field's default, prepared by Django once.
-        self.constants = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+        self.constants = tuple(f.get_db_prep_save(_unset(f), connection) for f in rest)
         self.converters = [
             (i, conv)
             for i, name in enumerate(fields)

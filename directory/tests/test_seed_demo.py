@@ -446,6 +446,7 @@ def test_columns_the_seed_does_not_give_take_the_model_default():
 
     clinic = Clinic.objects.get()
     assert (clinic.country, clinic.address_line, clinic.postal_code) == ("US", "", "")
+    assert clinic.updated_at is not None  # auto_now: written when the seed wrote the row
 
 
 def test_a_table_refuses_columns_its_model_does_not_have():
