@@ -249,3 +249,11 @@ def test_a_clinic_change_or_a_summary_recount_dates_the_role(fhir, directory):
     changed = search(fhir, f"PractitionerRole?_lastUpdated=gt{week_ago}")
     assert ids(changed) == [dana.pk, lee.pk]
     assert changed["entry"][0]["resource"]["meta"]["lastUpdated"] >= week_ago
+
+
+def test_the_guides_accurate_total_counts_every_match(fhir, directory):
+    bundle = search(fhir, "PractitionerRole?specialty=microneedling&_total=accurate&_count=1")
+
+    offering = Practitioner.objects.filter(procedures__slug="microneedling").count()
+    assert bundle["total"] == offering >= 1
+    assert len(ids(bundle)) == 1

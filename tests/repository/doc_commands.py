@@ -196,6 +196,10 @@ COVERED_ELSEWHERE: dict[str, tuple[str, str]] = {
         '"http://127.0.0.1:8000/fhir/r4/Practitioner?_lastUpdated=ge2020-01-01&_count=5"'
     ): (_FHIR_TESTS, _FHIR_REQUEST),
     (
+        'curl -H "Authorization: Bearer $KEY" "http://127.0.0.1:8000/fhir/r4/PractitionerRole'
+        '?specialty=microneedling&_total=accurate&_count=1"'
+    ): (_FHIR_TESTS, _FHIR_REQUEST),
+    (
         'curl -H "Authorization: Bearer $KEY" '
         '"http://127.0.0.1:8000/fhir/r4/Practitioner?_count=2&_cursor=2"'
     ): (_FHIR_TESTS, _FHIR_REQUEST),
