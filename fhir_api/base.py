@@ -2,21 +2,18 @@
 per-key throttle and last-used record — plus the ``fhir`` scope, the FHIR media type
 and OperationOutcome errors."""
 
-from django.conf import settings
-from django.utils import translation
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from fhir_api.outcomes import FHIR_JSON, fhir_exception_handler
-from partners.api.authentication import PartnerKeyAuthentication
-from partners.api.permissions import HasScopes
-from partners.api.throttles import PartnerKeyThrottle
+from fhir_api.outcomes import fhir_exception_handler
+from kernel.errors import FHIR_MEDIA_TYPE
+from partners.api.base import PartnerAPIMixin
 from partners.models import Scope
 
 
 class FhirJSONRenderer(JSONRenderer):
-    media_type = FHIR_JSON
+    media_type = FHIR_MEDIA_TYPE
     format = "json"
     charset = "utf-8"
 
@@ -32,23 +29,17 @@ class FhirOnly(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class FhirAPIView(APIView):
-    """A read-only FHIR interaction for partner keys holding ``read`` and ``fhir``."""
+class FhirAPIView(PartnerAPIMixin, APIView):
+    """A read-only FHIR interaction for partner keys holding ``read`` and ``fhir``: the
+    partner API's keys, scopes, throttle and language, with FHIR's media type and errors."""
 
-    authentication_classes = [PartnerKeyAuthentication]
-    permission_classes = [HasScopes]
-    throttle_classes = [PartnerKeyThrottle]
     renderer_classes = [FhirJSONRenderer]
     parser_classes: list = []
+    pagination_class = None  # searchset Bundles page themselves (bundles.py)
     content_negotiation_class = FhirOnly
     metadata_class = None  # OPTIONS is no FHIR interaction: a 405 OperationOutcome
     required_scopes: tuple[str, ...] = (Scope.FHIR,)
     schema = None  # not part of the partner API's OpenAPI document
-
-    def initial(self, request, *args, **kwargs):
-        # One contract for every partner, as in the REST API: English words.
-        translation.activate(settings.LANGUAGE_CODE)
-        super().initial(request, *args, **kwargs)
 
     def get_exception_handler(self):
         return fhir_exception_handler

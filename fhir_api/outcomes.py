@@ -10,11 +10,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
-from kernel.errors import FHIR_JSON as FHIR_CONTENT_TYPE
-from kernel.errors import DomainError, operation_outcome
+from kernel.errors import FHIR_JSON, DomainError, operation_outcome
 from partners.api.errors import api_exception_handler
-
-FHIR_JSON = "application/fhir+json"
 
 # The FHIR issue type (http://hl7.org/fhir/issue-type) of each HTTP status we answer.
 ISSUE_CODES = {
@@ -74,5 +71,5 @@ def unknown_path(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     return JsonResponse(
         operation_outcome("No FHIR interaction at this path.", issue="not-found"),
         status=404,
-        content_type=FHIR_CONTENT_TYPE,
+        content_type=FHIR_JSON,
     )

@@ -9,7 +9,8 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 # The FHIR API's mount (fhir_api) and its one error shape, for the answers the kernel gives
 # before or around a view (refused requests, 400 and 503 handlers).
 FHIR_PREFIX = "/fhir/"
-FHIR_JSON = "application/fhir+json; charset=utf-8"
+FHIR_MEDIA_TYPE = "application/fhir+json"
+FHIR_JSON = f"{FHIR_MEDIA_TYPE}; charset=utf-8"
 
 
 def operation_outcome(message: str, *, issue: str, severity: str = "error") -> dict:

@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 
+from kernel.errors import FHIR_JSON, FHIR_PREFIX, operation_outcome
+
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -28,21 +30,15 @@ UNAVAILABLE_MESSAGE = "The directory is briefly unavailable. Please try again in
 
 
 def _operation_outcome(message: str, status: int, issue: str) -> JsonResponse:
-    # FHIR's error shape (kernel.errors.operation_outcome), spelled out like the API's below.
     return JsonResponse(
-        {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": issue, "diagnostics": message}],
-        },
-        status=status,
-        content_type="application/fhir+json; charset=utf-8",
+        operation_outcome(message, issue=issue), status=status, content_type=FHIR_JSON
     )
 
 
 def service_unavailable(request: HttpRequest | None) -> HttpResponse:
     """503 with a Retry-After: JSON for the API (an OperationOutcome for the FHIR API), the
     friendly page for everyone else."""
-    if request is not None and request.path.startswith("/fhir/"):
+    if request is not None and request.path.startswith(FHIR_PREFIX):
         response = _operation_outcome(UNAVAILABLE_MESSAGE, 503, "transient")
     elif request is not None and request.path.startswith("/api/"):
         # The API's error shape (kernel.errors.error_body), spelled out: this module
@@ -134,7 +130,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_ERRORS):
         return service_unavailable(request)
-    if request.path.startswith("/fhir/"):
+    if request.path.startswith(FHIR_PREFIX):
         return _operation_outcome(
             "Something went wrong on our side; it has been logged.", 500, "exception"
         )

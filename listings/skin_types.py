@@ -22,6 +22,7 @@ from reviews.models import (
     Severity,
     SkinType,
     has_enough_reviews,
+    summary_of,
 )
 from reviews.summaries import MIN_REVIEWS_FOR_RATES, WINDOW_MONTHS
 
@@ -232,8 +233,6 @@ def skin_type_table(by_skin_type: Mapping[str, Mapping] | None) -> list[SkinType
 def attach_skin_type_facts(practitioners: list[Practitioner], skin_type: str) -> None:
     """Set ``practitioner.skin_type_facts`` from each loaded summary (no query per card)."""
     for practitioner in practitioners:
-        try:
-            by_skin_type = practitioner.summary.by_skin_type
-        except ObjectDoesNotExist:
-            by_skin_type = {}
+        summary = summary_of(practitioner)
+        by_skin_type = summary.by_skin_type if summary else {}
         practitioner.skin_type_facts = skin_type_facts(by_skin_type, skin_type)

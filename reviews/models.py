@@ -567,3 +567,11 @@ class PractitionerSummary(models.Model):
     def shown_rating(self) -> float | None:
         """The rating patients see, or None below the review threshold."""
         return self.rank_rating if self.has_figures else None
+
+
+def summary_of(practitioner) -> PractitionerSummary | None:
+    """A practitioner's stored summary (as loaded), or None before their first review."""
+    try:
+        return practitioner.summary
+    except PractitionerSummary.DoesNotExist:
+        return None

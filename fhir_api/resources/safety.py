@@ -11,18 +11,11 @@ from datetime import date
 from fhir_api.canonical import SAFETY_SUMMARY, structure_definition
 from partners.api.practitioners.serializers import safety_summary
 from practitioners.models import Practitioner, badge_holds
-from reviews.models import PractitionerSummary
-
-
-def _summary(practitioner: Practitioner) -> PractitionerSummary | None:
-    try:
-        return practitioner.summary
-    except PractitionerSummary.DoesNotExist:
-        return None
+from reviews.models import summary_of
 
 
 def safety_extension(practitioner: Practitioner, today: date) -> dict:
-    figures = safety_summary(_summary(practitioner))
+    figures = safety_summary(summary_of(practitioner))
     parts = [
         {"url": "verified", "valueBoolean": badge_holds(practitioner.verified_through, today)},
         {"url": "windowMonths", "valueInteger": figures["window_months"]},

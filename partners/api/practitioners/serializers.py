@@ -26,7 +26,7 @@ from practitioners.models import (
     badge_holds,
 )
 from practitioners.trust import Mark, attestation_mark, counts_toward_badge
-from reviews.models import PractitionerSummary, has_enough_reviews
+from reviews.models import PractitionerSummary, has_enough_reviews, summary_of
 from reviews.summaries import MIN_REVIEWS_FOR_RATES, WINDOW_MONTHS, fresh_summary
 
 # Stands for the slug in the profile URL reversed once per page (a valid slug itself).
@@ -131,27 +131,20 @@ class PractitionerSerializer(serializers.ModelSerializer):
             "profile_url",
         ]
 
-    @staticmethod
-    def _summary(practitioner: Practitioner) -> PractitionerSummary | None:
-        try:
-            return practitioner.summary
-        except PractitionerSummary.DoesNotExist:
-            return None
-
     @extend_schema_field(serializers.BooleanField())
     def get_verified(self, practitioner: Practitioner) -> bool:
         return badge_holds(practitioner.verified_through, self._today)
 
     @extend_schema_field(figure_or_insufficient("number", format="double"))
     def get_rating(self, practitioner: Practitioner) -> float | str:
-        summary = self._summary(practitioner)
+        summary = summary_of(practitioner)
         if summary is None or summary.shown_rating is None:
             return INSUFFICIENT
         return round(summary.shown_rating, 2)
 
     @extend_schema_field(serializers.IntegerField())
     def get_review_count(self, practitioner: Practitioner) -> int:
-        summary = self._summary(practitioner)
+        summary = summary_of(practitioner)
         return summary.review_count if summary else 0
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
@@ -406,7 +399,7 @@ class PractitionerDetailSerializer(PractitionerSerializer):
     @extend_schema_field(SafetySerializer)
     def get_safety(self, practitioner: Practitioner) -> dict:
         summary = fresh_summary(
-            self._summary(practitioner),
+            summary_of(practitioner),
             practitioner_id=practitioner.pk,
             today=_today(self.context),
         )
