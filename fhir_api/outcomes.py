@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 
-from kernel.errors import FHIR_JSON, DomainError, operation_outcome
+from kernel.errors import DomainError, operation_outcome, outcome_response
 from partners.api.errors import api_exception_handler
 
 # The FHIR issue type (http://hl7.org/fhir/issue-type) of each HTTP status we answer.
@@ -68,8 +68,4 @@ def fhir_exception_handler(exc, context) -> Response:
 @csrf_exempt  # any method may land here; there is no form or session to protect
 def unknown_path(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any path under /fhir/r4/ that names no interaction."""
-    return JsonResponse(
-        operation_outcome("No FHIR interaction at this path.", issue="not-found"),
-        status=404,
-        content_type=FHIR_JSON,
-    )
+    return outcome_response("No FHIR interaction at this path.", status=404, issue="not-found")

@@ -1,5 +1,7 @@
 """Domain errors: services raise these, views and the API turn them into messages."""
 
+from django.http import JsonResponse
+
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     """The API's one error shape: ``{"error": {"code", "message", "fields"}}`` (docs/api.md)."""
@@ -19,6 +21,13 @@ def operation_outcome(message: str, *, issue: str, severity: str = "error") -> d
         "resourceType": "OperationOutcome",
         "issue": [{"severity": severity, "code": issue, "diagnostics": message}],
     }
+
+
+def outcome_response(message: str, *, status: int, issue: str) -> JsonResponse:
+    """An error answered under /fhir/ before or around a view: an OperationOutcome."""
+    return JsonResponse(
+        operation_outcome(message, issue=issue), status=status, content_type=FHIR_JSON
+    )
 
 
 class DomainError(Exception):

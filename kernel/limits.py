@@ -36,7 +36,7 @@ from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
-from kernel.errors import FHIR_JSON, FHIR_PREFIX, error_body, operation_outcome
+from kernel.errors import FHIR_PREFIX, error_body, outcome_response
 
 MAX_TARGET_BYTES = 4096
 MAX_HEADER_BYTES = 8190
@@ -68,9 +68,7 @@ def is_fhir(request: HttpRequest) -> bool:
 def fhir_refusal(message: str, status: int) -> JsonResponse:
     """A refusal under /fhir/: an OperationOutcome, never a page."""
     issue = "too-costly" if status in (413, 414, 431) else "invalid"
-    return JsonResponse(
-        operation_outcome(message, issue=issue), status=status, content_type=FHIR_JSON
-    )
+    return outcome_response(message, status=status, issue=issue)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 
-from kernel.errors import FHIR_JSON, FHIR_PREFIX, operation_outcome
+from kernel.errors import FHIR_PREFIX, error_body, outcome_response
 
 logger = logging.getLogger(__name__)
 
@@ -29,28 +29,14 @@ RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_MESSAGE = "The directory is briefly unavailable. Please try again in a minute."
 
 
-def _operation_outcome(message: str, status: int, issue: str) -> JsonResponse:
-    return JsonResponse(
-        operation_outcome(message, issue=issue), status=status, content_type=FHIR_JSON
-    )
-
-
 def service_unavailable(request: HttpRequest | None) -> HttpResponse:
     """503 with a Retry-After: JSON for the API (an OperationOutcome for the FHIR API), the
     friendly page for everyone else."""
     if request is not None and request.path.startswith(FHIR_PREFIX):
-        response = _operation_outcome(UNAVAILABLE_MESSAGE, 503, "transient")
+        response = outcome_response(UNAVAILABLE_MESSAGE, status=503, issue="transient")
     elif request is not None and request.path.startswith("/api/"):
-        # The API's error shape (kernel.errors.error_body), spelled out: this module
-        # must answer with nothing but the standard library and Django.
         response = JsonResponse(
-            {
-                "error": {
-                    "code": "service_unavailable",
-                    "message": UNAVAILABLE_MESSAGE,
-                    "fields": {},
-                }
-            },
+            error_body("service_unavailable", UNAVAILABLE_MESSAGE),
             status=503,
         )
     else:
@@ -131,12 +117,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exception, DATABASE_ERRORS):
         return service_unavailable(request)
     if request.path.startswith(FHIR_PREFIX):
-        return _operation_outcome(
-            "Something went wrong on our side; it has been logged.", 500, "exception"
+        return outcome_response(
+            "Something went wrong on our side; it has been logged.", status=500, issue="exception"
         )
     if request.path.startswith("/api/"):
         message = "Something went wrong on our side; it has been logged."
-        return JsonResponse(
-            {"error": {"code": "server_error", "message": message, "fields": {}}}, status=500
-        )
+        return JsonResponse(error_body("server_error", message), status=500)
     return HttpResponseServerError(render_to_string("500.html"))
